@@ -1,0 +1,46 @@
+# casefile — the two commands a user needs are `make run` and `make test`.
+# Each does all of its own set-up on a fresh machine with Python 3.11 and Java 17.
+
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+STAMP := $(VENV)/.installed
+export CASEFILE_HOME ?= $(CURDIR)/var
+export AIRFLOW_HOME ?= $(CASEFILE_HOME)/airflow
+RECORDS ?= 200000
+SEED ?= 20190412
+CASE ?= HG-2019-0412
+SEIZURE ?= S01
+
+.PHONY: run test install airflow-init bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH"; exit 1; }
+	@command -v java >/dev/null || { echo "need Java 17 (java on PATH) for Spark"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check uv==0.13.9
+	$(UV) pip install -q --python $(PY) -r requirements.lock
+	$(UV) pip install -q --python $(PY) --no-deps -e .
+	touch $(STAMP)
+
+airflow-init: $(STAMP)
+	$(PY) -m jobs.cli airflow-init
+
+# Generate a sample seizure and run it through the Airflow DAG with the embedded defaults.
+run: airflow-init
+	$(PY) -m jobs.cli synth --out $(CASEFILE_HOME)/samples/$(CASE)/$(SEIZURE) --records $(RECORDS) --seed $(SEED)
+	$(PY) -m jobs.cli run --case $(CASE) --seizure $(SEIZURE) --evidence $(CASEFILE_HOME)/samples/$(CASE)/$(SEIZURE) \
+		--ground-truth $(CASEFILE_HOME)/samples/$(CASE)/$(SEIZURE)/ground_truth.json
+
+test: airflow-init
+	$(PY) -m pytest -q
+
+bench: $(STAMP)
+	$(PY) -m bench.run $(BENCH_ARGS)
+
+clean:
+	rm -rf $(CASEFILE_HOME) .pytest_cache
