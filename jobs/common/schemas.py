@@ -1,0 +1,59 @@
+"""Spark schemas of every dataset casefile writes, and the canonical field names.
+
+The canonical personal-information fields are the columns that intake maps source headers onto
+(``configs/column_synonyms.yaml``) and that normalize cleans. Every other source column is kept, as
+text, in the ``extra`` JSON object of the raw record: nothing is dropped.
+
+Datasets (one Parquet dataset per stage output, see ``jobs.common.paths``):
+
+- ``raw_records`` (intake): locator + ``<field>_raw`` for each canonical field + ``extra``.
+- ``quarantine`` (any stage): locator + ``reason_code`` + ``raw_line``.
+- ``records`` (normalize): raw record + normalized value, status and reason for each field.
+- ``unique_records`` / ``duplicate_links`` (deduplicate).
+"""
+
+from __future__ import annotations
+
+from pyspark.sql import types as T
+
+#: Canonical personal-information fields, in the order they appear in every output.
+CANONICAL_FIELDS: tuple[str, ...] = ("name", "id_number", "phone", "address", "bank_card", "email")
+
+#: Field statuses (issue 4): the value as read is already canonical / was cleaned into canonical
+#: form / is present but cannot be a true value / is partly hidden (``138****1234``) / is absent or
+#: a placeholder for "no value".
+FIELD_STATUSES: tuple[str, ...] = ("valid", "repaired", "invalid", "masked", "missing")
+
+#: The locator of a raw record: which evidence item, which sheet (``""`` when the format has no
+#: sheets), which line or row (1-based, as a person counts them in a text editor or in Excel) and,
+#: for text files, the byte offset of the row's first byte in the original file.
+LOCATOR_FIELDS = [
+    T.StructField("record_id", T.StringType(), False),
+    T.StructField("item_sha256", T.StringType(), False),
+    T.StructField("item_path", T.StringType(), False),
+    T.StructField("sheet", T.StringType(), False),
+    T.StructField("line_number", T.LongType(), False),
+    T.StructField("byte_offset", T.LongType(), True),
+]
+
+RAW_RECORD = T.StructType(
+    LOCATOR_FIELDS
+    + [T.StructField(f"{f}_raw", T.StringType(), True) for f in CANONICAL_FIELDS]
+    + [T.StructField("extra", T.StringType(), False)]
+)
+
+QUARANTINE = T.StructType(
+    [
+        T.StructField("item_sha256", T.StringType(), False),
+        T.StructField("item_path", T.StringType(), False),
+        T.StructField("sheet", T.StringType(), False),
+        T.StructField("line_number", T.LongType(), False),
+        T.StructField("byte_offset", T.LongType(), True),
+        T.StructField("stage", T.StringType(), False),
+        T.StructField("reason_code", T.StringType(), False),
+        T.StructField("raw_line", T.StringType(), True),
+    ]
+)
+
+#: Locator columns in the order used to pick the earliest record of a cluster.
+LOCATOR_ORDER: tuple[str, ...] = ("item_path", "sheet", "line_number")
