@@ -1,0 +1,124 @@
+"""Chain of custody: integrity check values, stage commits and the record ledger.
+
+- Integrity check values (完整性校验值, 法发〔2016〕22号 art. 5): SHA-256, MD5 and, where the
+  platform's OpenSSL provides it, SM3 (GB/T 32905-2016) of every evidence item and exported file.
+- Stage commit: a stage writes under ``<stage>/_attempt``, validates, then moves it to
+  ``<stage>/data`` and writes ``_COMMITTED.json`` last; the marker is the commit point.
+- Record ledger: ``in = out + quarantined + duplicates`` per stage, exact (ARCHITECTURE.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from jobs.common import paths
+from jobs.common.errors import LedgerError, StageNotCommitted
+from jobs.common.storage import Storage
+
+CHUNK = 1 << 20
+
+
+def _algorithms() -> list[str]:
+    algos = ["sha256", "md5"]
+    try:
+        hashlib.new("sm3")
+        algos.append("sm3")
+    except ValueError:
+        pass
+    return algos
+
+
+HASH_ALGORITHMS: tuple[str, ...] = tuple(_algorithms())
+
+
+def hash_stream(stream: BinaryIO) -> dict[str, Any]:
+    """Hash a byte stream with every algorithm in :data:`HASH_ALGORITHMS`.
+
+    Returns:
+        ``{"bytes": int, "sha256": hex, "md5": hex, "sm3": hex?}``.
+    """
+    hashers = {name: hashlib.new(name) for name in HASH_ALGORITHMS}
+    size = 0
+    while chunk := stream.read(CHUNK):
+        size += len(chunk)
+        for h in hashers.values():
+            h.update(chunk)
+    return {"bytes": size, **{name: h.hexdigest() for name, h in hashers.items()}}
+
+
+def hash_file(path: Path) -> dict[str, Any]:
+    with open(path, "rb") as fh:
+        return hash_stream(fh)
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def canonical_json(data: Any) -> bytes:
+    """Deterministic JSON: sorted keys, UTF-8, two-space indent, trailing newline."""
+    return (json.dumps(data, sort_keys=True, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """Record conservation of one stage: ``records_in = records_out + quarantined + duplicates``."""
+
+    stage: str
+    records_in: int
+    records_out: int
+    quarantined: int = 0
+    duplicates: int = 0
+
+    def check(self) -> "Ledger":
+        """Raises:
+            LedgerError: naming the stage and the four counts when they do not balance.
+        """
+        if self.records_in != self.records_out + self.quarantined + self.duplicates:
+            raise LedgerError(
+                f"ledger of stage {self.stage!r} does not balance: in={self.records_in} "
+                f"!= out={self.records_out} + quarantined={self.quarantined} + duplicates={self.duplicates}"
+            )
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def begin_stage(storage: Storage, ctx: paths.RunContext, stage: str) -> str:
+    """Clear any leftover attempt and uncommitted output of ``stage``; return the attempt prefix."""
+    storage.delete_prefix("work", paths.stage_attempt(ctx, stage))
+    if not storage.exists("work", paths.stage_marker(ctx, stage)):
+        storage.delete_prefix("work", paths.stage_data(ctx, stage))
+    return paths.stage_attempt(ctx, stage)
+
+
+def commit_stage(storage: Storage, ctx: paths.RunContext, stage: str, manifest: Mapping[str, Any]) -> None:
+    """Publish the attempt of ``stage`` as its committed output, marker last."""
+    storage.delete_prefix("work", paths.stage_data(ctx, stage))
+    storage.move_prefix("work", paths.stage_attempt(ctx, stage), paths.stage_data(ctx, stage))
+    storage.write_bytes("work", paths.stage_marker(ctx, stage), canonical_json(dict(manifest)))
+
+
+def is_committed(storage: Storage, ctx: paths.RunContext, stage: str) -> bool:
+    return storage.exists("work", paths.stage_marker(ctx, stage))
+
+
+def read_stage_manifest(storage: Storage, ctx: paths.RunContext, stage: str) -> dict[str, Any]:
+    """The ``_COMMITTED.json`` of a stage.
+
+    Raises:
+        StageNotCommitted: the stage has no committed output in this run.
+    """
+    if not is_committed(storage, ctx, stage):
+        raise StageNotCommitted(f"stage {stage!r} of run {ctx.run_id!r} ({ctx.case_id}/{ctx.seizure_id}) has no committed output")
+    return json.loads(storage.read_bytes("work", paths.stage_marker(ctx, stage)))

@@ -1,0 +1,100 @@
+"""Every storage location casefile uses is built here and only here.
+
+Layout (ARCHITECTURE.md), keys relative to a store (``evidence``, ``work``, ``casefiles``):
+
+- ``evidence``: ``<case>/<seizure>/<item path>`` — originals, write-once, read-only.
+- ``work``: ``<case>/<seizure>/<run>/<stage>/data/<dataset>`` (committed Parquet) and
+  ``<case>/<seizure>/<run>/<stage>/_COMMITTED.json`` (the commit marker and stage manifest);
+  ``<case>/<seizure>/<run>/run.json`` records how the run was started, for reruns.
+- ``casefiles``: ``<case>/<seizure>/<run>/...`` (the bundle) and ``<case>/<seizure>/latest``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from jobs.common.errors import ConfigError
+
+STAGES: tuple[str, ...] = ("intake", "normalize", "deduplicate", "export")
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
+
+
+def check_id(kind: str, value: str) -> str:
+    """Refuse identifiers that could escape their folder (``..``, ``/``, spaces...).
+
+    Raises:
+        ConfigError: the identifier is not ``[A-Za-z0-9][A-Za-z0-9_.-]*``.
+    """
+    if not _ID.match(value or "") or ".." in value:
+        raise ConfigError(f"{kind} must match [A-Za-z0-9][A-Za-z0-9_.-]* (got {value!r})")
+    return value
+
+
+def run_key(run_id: str) -> str:
+    """Folder name of an Airflow run id (``manual__2026-11-29T14:00:00+00:00`` → ``manual__2026-11-29T14-00-00-00-00``)."""
+    return re.sub(r"[^A-Za-z0-9_.\-]", "-", run_id)
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Which case, seizure and run a stage works on."""
+
+    case_id: str
+    seizure_id: str
+    run_id: str
+
+    def __post_init__(self) -> None:
+        check_id("case_id", self.case_id)
+        check_id("seizure_id", self.seizure_id)
+
+    @property
+    def run_key(self) -> str:
+        return run_key(self.run_id)
+
+
+def evidence_prefix(case_id: str, seizure_id: str) -> str:
+    return f"{check_id('case_id', case_id)}/{check_id('seizure_id', seizure_id)}"
+
+
+def run_prefix(ctx: RunContext) -> str:
+    return f"{ctx.case_id}/{ctx.seizure_id}/{ctx.run_key}"
+
+
+def run_record(ctx: RunContext) -> str:
+    return f"{run_prefix(ctx)}/run.json"
+
+
+def runs_prefix(case_id: str, seizure_id: str) -> str:
+    return evidence_prefix(case_id, seizure_id)
+
+
+def stage_prefix(ctx: RunContext, stage: str) -> str:
+    if stage not in STAGES:
+        raise ConfigError(f"unknown stage {stage!r}")
+    return f"{run_prefix(ctx)}/{stage}"
+
+
+def stage_data(ctx: RunContext, stage: str, dataset: str = "") -> str:
+    base = f"{stage_prefix(ctx, stage)}/data"
+    return f"{base}/{dataset}" if dataset else base
+
+
+def stage_attempt(ctx: RunContext, stage: str) -> str:
+    return f"{stage_prefix(ctx, stage)}/_attempt"
+
+
+def stage_marker(ctx: RunContext, stage: str) -> str:
+    return f"{stage_prefix(ctx, stage)}/_COMMITTED.json"
+
+
+def casefile_prefix(ctx: RunContext) -> str:
+    return run_prefix(ctx)
+
+
+def casefile_attempt(ctx: RunContext) -> str:
+    return f"{ctx.case_id}/{ctx.seizure_id}/.{ctx.run_key}.attempt"
+
+
+def latest_pointer(case_id: str, seizure_id: str) -> str:
+    return f"{evidence_prefix(case_id, seizure_id)}/latest"
