@@ -33,7 +33,7 @@ airflow-init: $(STAMP)
 # Generate a sample seizure and run it through the Airflow DAG with the embedded defaults.
 run: airflow-init
 	$(PY) -m jobs.cli synth --out $(CASEFILE_HOME)/samples/$(CASE)/$(SEIZURE) --records $(RECORDS) --seed $(SEED)
-	$(PY) -m jobs.cli run --case $(CASE) --seizure $(SEIZURE) --evidence $(CASEFILE_HOME)/samples/$(CASE)/$(SEIZURE) \
+	$(PY) -m jobs.cli run --case $(CASE) --seizure $(SEIZURE) --evidence $(CASEFILE_HOME)/samples/$(CASE)/$(SEIZURE)/evidence \
 		--ground-truth $(CASEFILE_HOME)/samples/$(CASE)/$(SEIZURE)/ground_truth.json
 
 test: airflow-init

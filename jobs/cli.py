@@ -1,2 +1,308 @@
-def main():
-    raise SystemExit("not yet")
+"""``casefile`` command line: generate, run, rerun, inspect, pull and verify case files.
+
+Commands:
+  synth       write a synthetic seizure and its ground truth
+  run         register a folder of seized files and process it through the Airflow DAG
+  rerun       complete the latest run of a seizure (committed stages are not run again)
+  status      each stage's state in the latest run of a seizure
+  pull        copy the latest validated bundle of a seizure and verify its hashes
+  verify      check a bundle folder against its SHA256SUMS
+  airflow-init  initialise Airflow's metadata database (embedded mode; idempotent)
+
+Nothing here prints record values: only counts, hashes, locations and states.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from jobs.common import paths
+from jobs.common.config import REPO_ROOT, casefile_home, load_config
+
+
+# --------------------------------------------------------------------------- environment
+
+
+def airflow_env() -> dict[str, str]:
+    """Environment for Airflow processes in embedded mode (SQLite metadata under CASEFILE_HOME)."""
+    config = load_config()
+    home = casefile_home()
+    env = dict(os.environ)
+    env.setdefault("CASEFILE_HOME", str(home))
+    env.setdefault("AIRFLOW_HOME", str(home / "airflow"))
+    env.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(REPO_ROOT / "dags"))
+    env.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+    env.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "INFO")
+    env.setdefault("GX_ANALYTICS_ENABLED", "False")
+    master = config.spark_master
+    if master.startswith("spark://") and master.count(":") == 2:
+        host, port = master.rsplit(":", 1)
+        conn = {"conn_type": "spark", "host": host, "port": int(port)}
+    else:
+        conn = {"conn_type": "spark", "host": master}
+    env.setdefault("AIRFLOW_CONN_SPARK_DEFAULT", json.dumps(conn))
+    bindir = str(Path(sys.executable).parent)
+    env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
+    env.setdefault("PYSPARK_PYTHON", sys.executable)
+    return env
+
+
+def cmd_airflow_init(_: argparse.Namespace) -> int:
+    env = airflow_env()
+    Path(env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
+    marker = Path(env["AIRFLOW_HOME"]) / ".db-migrated"
+    if marker.exists():
+        return 0
+    print(f"casefile: initialising Airflow metadata DB in {env['AIRFLOW_HOME']}", flush=True)
+    subprocess.run([str(Path(sys.executable).parent / "airflow"), "db", "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
+    marker.write_text("ok\n")
+    return 0
+
+
+# --------------------------------------------------------------------------- synth
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    from jobs.synth.generator import generate_seizure
+
+    truth = generate_seizure(Path(args.out), records=args.records, seed=args.seed)
+    print(f"casefile: synthetic seizure in {Path(args.out) / 'evidence'}: {truth['raw_rows']:,} raw rows, "
+          f"{truth['unique_records']:,} unique records; ground truth {Path(args.out) / 'ground_truth.json'}")
+    return 0
+
+
+# --------------------------------------------------------------------------- run / rerun
+
+
+def _storage():
+    from jobs.common.storage import get_storage
+
+    return get_storage(load_config())
+
+
+def _dispatch(logical_date: str, conf: dict, log_path: Path) -> int:
+    """Run the DAG in-process through Airflow; stream its log to ``log_path``, show casefile lines."""
+    env = airflow_env()
+    cmd_airflow_init(argparse.Namespace())
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, "-m", "jobs.airflow_runner", "--logical-date", logical_date, "--conf", json.dumps(conf, ensure_ascii=False)]
+    with open(log_path, "w", encoding="utf-8") as log:
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace")
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            log.write(line)
+            if " casefile: " in line or "Marking task as" in line or "casefile-airflow-runner" in line or "Error" in line and "casefile" in line:
+                print("  " + line.rstrip()[-220:], flush=True)
+        return proc.wait()
+
+
+def _run_id(logical_date: str) -> str:
+    # DagRunType.MANUAL.generate_run_id(suffix=run_after.isoformat()) with run_after == logical date
+    return f"manual__{dt.datetime.fromisoformat(logical_date).isoformat()}"
+
+
+def _report(case_id: str, seizure_id: str, run_id: str, ground_truth: str | None) -> int:
+    storage = _storage()
+    ctx = paths.RunContext(case_id, seizure_id, run_id)
+    from jobs.common.custody import is_committed
+
+    states = {s: is_committed(storage, ctx, s) for s in paths.STAGES}
+    if not states["export"]:
+        failed = next(s for s in paths.STAGES if not states[s])
+        print(f"casefile: run {run_id} did not complete: stage {failed!r} has no committed output "
+              f"(committed: {', '.join(s for s in paths.STAGES if states[s]) or 'none'}). "
+              f"Fix the cause, then: casefile rerun --case {case_id} --seizure {seizure_id}")
+        return 1
+    bundle = Path(storage.spark_path("casefiles", paths.casefile_prefix(ctx)))
+    summary = json.loads((bundle / "summary.json").read_text(encoding="utf-8"))
+    print(f"casefile: case file published: {bundle}")
+    print(f"  raw rows {summary['raw_rows']:,}  quarantined {summary['quarantined_rows']:,}  records {summary['records']:,}  "
+          f"duplicates {summary['duplicate_records']:,}  unique {summary['unique_records']:,}")
+    for key, c in summary["categories"].items():
+        print(f"  {key:<10} unique records {c['unique_records']:>10,}  threshold {c['threshold']:>6,}  ratio {c['ratio']:.3f}")
+    print(f"  weighted total {summary['weighted_total']:.3f} → {summary['tier']}")
+    if ground_truth:
+        return _compare_ground_truth(summary, json.loads(Path(ground_truth).read_text(encoding="utf-8")))
+    return 0
+
+
+def _compare_ground_truth(summary: dict, truth: dict) -> int:
+    keys = ["raw_rows", "quarantined_rows", "records", "duplicate_records", "unique_records"]
+    diffs = [f"{k}: case file {summary[k]} vs ground truth {truth[k]}" for k in keys if summary[k] != truth[k]]
+    for cat, c in truth["categories"].items():
+        if summary["categories"][cat]["unique_records"] != c["unique_records"]:
+            diffs.append(f"{cat}: case file {summary['categories'][cat]['unique_records']} vs ground truth {c['unique_records']}")
+    if diffs:
+        print("casefile: the case file does NOT match the generator's ground truth:\n  " + "\n  ".join(diffs))
+        return 2
+    print("casefile: every count matches the generator's ground_truth.json")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    paths.check_id("case_id", args.case)
+    paths.check_id("seizure_id", args.seizure)
+    evidence = str(Path(args.evidence).resolve()) if args.evidence else ""
+    logical = args.logical_date or dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    run_id = _run_id(logical)
+    conf = {"case_id": args.case, "seizure_id": args.seizure, "evidence": evidence, "seizure_date": args.seizure_date or ""}
+    ctx = paths.RunContext(args.case, args.seizure, run_id)
+    storage = _storage()
+    storage.write_bytes("work", paths.run_record(ctx), json.dumps({"run_id": run_id, "logical_date": logical, "conf": conf}, indent=2, ensure_ascii=False).encode())
+    print(f"casefile: run {run_id} of {args.case}/{args.seizure} through Airflow DAG seizure_pipeline")
+    _dispatch(logical, conf, casefile_home() / "logs" / f"{ctx.case_id}_{ctx.seizure_id}_{ctx.run_key}.log")
+    return _report(args.case, args.seizure, run_id, args.ground_truth)
+
+
+def latest_run(case_id: str, seizure_id: str) -> dict | None:
+    """The run record (``run.json``) of the most recent run of a seizure, by logical date."""
+    storage = _storage()
+    prefix = paths.runs_prefix(case_id, seizure_id)
+    records = [json.loads(storage.read_bytes("work", k)) for k in storage.list("work", prefix) if k.endswith("/run.json")]
+    return max(records, key=lambda r: r["logical_date"]) if records else None
+
+
+def cmd_rerun(args: argparse.Namespace) -> int:
+    record = latest_run(args.case, args.seizure)
+    if record is None:
+        print(f"casefile: no run of {args.case}/{args.seizure} to rerun")
+        return 1
+    print(f"casefile: rerun of {record['run_id']}: Airflow clears its task instances; committed stages are not run again")
+    ctx = paths.RunContext(args.case, args.seizure, record["run_id"])
+    _dispatch(record["logical_date"], record["conf"], casefile_home() / "logs" / f"{ctx.case_id}_{ctx.seizure_id}_{ctx.run_key}.rerun.log")
+    return _report(args.case, args.seizure, record["run_id"], args.ground_truth)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    record = latest_run(args.case, args.seizure)
+    if record is None:
+        print(f"casefile: no run of {args.case}/{args.seizure}")
+        return 1
+    from jobs.common.custody import is_committed
+
+    ctx = paths.RunContext(args.case, args.seizure, record["run_id"])
+    storage = _storage()
+    print(f"run {record['run_id']} (logical date {record['logical_date']})")
+    for stage in paths.STAGES:
+        print(f"  {stage:<12} {'committed' if is_committed(storage, ctx, stage) else 'not committed'}")
+    return 0
+
+
+# --------------------------------------------------------------------------- pull / verify
+
+
+def verify_bundle(folder: Path) -> list[str]:
+    """Problems found checking ``folder`` against its SHA256SUMS (empty list: verified).
+
+    Every file listed must exist with that SHA-256, and every file of the folder except
+    SHA256SUMS must be listed.
+    """
+    sums = folder / "SHA256SUMS"
+    if not sums.is_file():
+        return [f"{sums}: missing"]
+    problems = []
+    listed = set()
+    for number, line in enumerate(sums.read_text(encoding="utf-8").splitlines(), start=1):
+        digest, sep, name = line.partition("  ")
+        if not sep or len(digest) != 64:
+            problems.append(f"SHA256SUMS line {number}: malformed")
+            continue
+        listed.add(name)
+        target = folder / name
+        if not target.is_file():
+            problems.append(f"{name}: missing")
+            continue
+        h = hashlib.sha256()
+        with open(target, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+        if h.hexdigest() != digest:
+            problems.append(f"{name}: FAILED (sha256 differs)")
+    for p in sorted(folder.rglob("*")):
+        rel = p.relative_to(folder).as_posix()
+        if p.is_file() and rel != "SHA256SUMS" and rel not in listed:
+            problems.append(f"{rel}: not listed in SHA256SUMS")
+    return problems
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    problems = verify_bundle(Path(args.dir))
+    if problems:
+        print("casefile verify: FAILED\n  " + "\n  ".join(problems))
+        return 1
+    print(f"casefile verify: OK ({args.dir})")
+    return 0
+
+
+def cmd_pull(args: argparse.Namespace) -> int:
+    storage = _storage()
+    pointer = paths.latest_pointer(args.case, args.seizure)
+    if not storage.exists("casefiles", pointer):
+        print(f"casefile: no published case file for {args.case}/{args.seizure}")
+        return 1
+    run_key = storage.read_bytes("casefiles", pointer).decode().strip()
+    prefix = f"{paths.evidence_prefix(args.case, args.seizure)}/{run_key}"
+    dest = Path(args.dest)
+    if dest.exists() and any(dest.iterdir()):
+        print(f"casefile: destination {dest} is not empty")
+        return 1
+    for key in storage.list("casefiles", prefix):
+        storage.get_file("casefiles", key, dest / key[len(prefix) + 1:])
+    problems = verify_bundle(dest)
+    if problems:
+        print("casefile pull: verification FAILED\n  " + "\n  ".join(problems))
+        return 1
+    print(f"casefile pull: {args.case}/{args.seizure} run {run_key} → {dest} (verified)")
+    return 0
+
+
+# --------------------------------------------------------------------------- main
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="casefile", description=__doc__.split("\n")[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("synth", help="write a synthetic seizure and its ground truth")
+    s.add_argument("--out", required=True)
+    s.add_argument("--records", type=int, default=200_000)
+    s.add_argument("--seed", type=int, default=20190412)
+    s.set_defaults(func=cmd_synth)
+    for name, func in (("run", cmd_run), ("rerun", cmd_rerun), ("status", cmd_status)):
+        r = sub.add_parser(name)
+        r.add_argument("--case", required=True)
+        r.add_argument("--seizure", required=True)
+        if name == "run":
+            r.add_argument("--evidence", required=True, help="folder of seized files")
+            r.add_argument("--seizure-date", default="", help="YYYY-MM-DD")
+            r.add_argument("--logical-date", default="", help="ISO date-time of the Airflow run (default: now, UTC)")
+        if name in ("run", "rerun"):
+            r.add_argument("--ground-truth", default="", help="compare the summary with a generator's ground_truth.json")
+        r.set_defaults(func=func)
+    pl = sub.add_parser("pull")
+    pl.add_argument("--case", required=True)
+    pl.add_argument("--seizure", required=True)
+    pl.add_argument("--dest", required=True)
+    pl.set_defaults(func=cmd_pull)
+    v = sub.add_parser("verify")
+    v.add_argument("dir")
+    v.set_defaults(func=cmd_verify)
+    a = sub.add_parser("airflow-init")
+    a.set_defaults(func=cmd_airflow_init)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

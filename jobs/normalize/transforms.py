@@ -1,0 +1,796 @@
+"""Normalize the canonical personal-information fields of raw records.
+
+Pure DataFrame -> DataFrame transforms: every function adds columns and drops nothing; the raw
+``<field>_raw`` columns and every other column pass through untouched.
+
+For each canonical field ``f`` (``jobs.common.schemas.CANONICAL_FIELDS``) a normalizer adds
+
+- ``f`` (string): the normalized value, or NULL when the field is missing (and for phone numbers
+  without an area code, which cannot be made complete);
+- ``f_status`` (string, never NULL): one of ``jobs.common.schemas.FIELD_STATUSES``;
+- ``f_reason`` (string): a snake_case reason code, NULL exactly when the status is ``valid``.
+
+Reason codes shared by every field:
+
+- ``absent`` (missing): the raw value is NULL.
+- ``blank`` (missing): the raw value is empty, whitespace, or only separators (``- -``).
+- ``placeholder_token`` (missing): a "no value" token such as ``-``, ``NULL``, ``\\N``, ``无``,
+  ``不详``, ``nan``, ``N/A``, ``none`` (case-insensitive; full-width forms too).
+- ``asterisk_mask`` (masked): the value contains ``*`` (``138****1234``, ``张*``); the normalized
+  value is the cleaned string, which is not a full identifier (DOMAIN.md section 5). Masked values
+  are detected before any other rule, so no library or regex ever "repairs" them.
+- ``cleaned`` (repaired): the value needed more than trimming (full-width to ASCII, separators).
+
+Field-specific codes are listed in each function's docstring. For ``invalid`` values the
+normalized value is the cleaned string (not NULL), so that two copies of the same untrue value
+still match each other downstream; the status keeps them out of any count of true records.
+
+Implementation notes:
+
+- Everything on the hot path is a Spark Column expression (regexp_replace, translate, substring,
+  try_to_date, ...). Session ANSI mode is on, so only functions that cannot raise on bad input are
+  used (``try_to_date``; digits are read with ``ascii(c) - 48`` instead of a cast).
+- Intermediate values live in temporary ``__cf_*`` columns that are dropped before returning.
+  Spark's optimizer does not inline a non-trivial projection that is referenced more than once,
+  so each regex runs once per row instead of once per use.
+- The only Python is OpenCC traditional -> simplified for ``name_key`` (see
+  :func:`normalize_names`).
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import re
+from collections.abc import Iterable, Sequence
+
+import pandas as pd  # resolved at run time by pandas_udf's type hints
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+__all__ = [
+    "normalize_addresses",
+    "normalize_bank_cards",
+    "normalize_emails",
+    "normalize_id_numbers",
+    "normalize_names",
+    "normalize_phones",
+    "normalize_records",
+]
+
+# --------------------------------------------------------------------------------------------
+# Shared vocabulary
+# --------------------------------------------------------------------------------------------
+
+VALID, REPAIRED, INVALID, MASKED, MISSING = "valid", "repaired", "invalid", "masked", "missing"
+
+#: "No value" tokens (DOMAIN.md section 5), compared case-insensitively after full-width folding
+#: and trimming. Stored lower-case; ``\\N`` is the MySQL/Hive NULL marker (backslash + N).
+PLACEHOLDERS: tuple[str, ...] = ("-", "null", "\\n", "无", "不详", "nan", "n/a", "none")
+
+#: Extra tokens that mean "no name" in a name column only (a test row left in a dump).
+NAME_PLACEHOLDERS: tuple[str, ...] = (*PLACEHOLDERS, "test")
+
+#: Full-width ASCII forms U+FF01..U+FF5E -> U+0021..U+007E, and the ideographic space U+3000 ->
+#: U+0020 (Unicode "Halfwidth and Fullwidth Forms" block; what NFKC does for these characters).
+FULLWIDTH_TO_ASCII: dict[str, str] = {
+    **{chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)},
+    "\u3000": " ",
+}
+
+#: The name dot (DOMAIN.md section 5): NFKC does not unify it, so every look-alike used between
+#: the parts of a transcribed name (买买提·艾力) becomes U+00B7 MIDDLE DOT.
+NAME_DOT = "\u00b7"
+NAME_DOT_VARIANTS: tuple[str, ...] = (".", "\u2022", "\u2027", "\u30fb", "\uff0e", "\uff65")
+
+#: Full-width folding plus the name dot. U+FF0E maps straight to U+00B7 for names (``translate``
+#: maps each character once, so there is no ``．`` -> ``.`` -> ``·`` chain to rely on).
+NAME_TRANSLATION: dict[str, str] = {
+    **FULLWIDTH_TO_ASCII,
+    **{variant: NAME_DOT for variant in NAME_DOT_VARIANTS},
+}
+
+#: Java-regex class of whitespace seen in seized data: ASCII whitespace, no-break spaces, the
+#: Unicode spaces U+2000..U+200B (incl. zero-width space), ideographic space and the BOM.
+WS = r"[\s\u00A0\u1680\u2000-\u200B\u2028\u2029\u202F\u205F\u3000\uFEFF]"
+
+#: GB 11643-1999 section 7: ISO 7064 MOD 11-2 weights for the 17 body digits, and the check
+#: character for S = 0..10 at string position S + 1.
+ID_CHECK_WEIGHTS: tuple[int, ...] = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK_CHARS = "10X98765432"
+
+#: MIIT mobile network codes (allocation table as of 2023-03, DOMAIN.md section 3), including
+#: satellite 1349 (inside 13x), 1740 and 1619.
+MOBILE_PATTERN = (
+    r"^1(3[0-9]|4[5-9]|5[0-35-9]|6[25-7]|7[0-35-8]|8[0-9]|9[0-35-9])[0-9]{8}$"
+    r"|^1740[0-9]{7}$|^1619[0-9]{7}$"
+)
+#: Landline in national format: 010 / 02x + 8 digits, or 0 + 3-digit area code + 7-8 digits.
+FIXED_LINE_PATTERN = r"^0(10|2[0-9])[0-9]{8}$|^0[3-9][0-9]{2}[0-9]{7,8}$"
+#: 400 / 800 numbers and 95xxx service numbers: businesses, not persons.
+BUSINESS_PATTERN = r"^([48]00[0-9]{7}|95[0-9]{3,6})$"
+#: IP long-distance dial prefixes put in front of a mobile number.
+IP_DIAL_PREFIXES: tuple[str, ...] = ("17951", "12593", "17911", "10193", "11808")
+#: Test numbers that are allocated-looking but never a person's (DOMAIN.md section 5).
+PHONE_PLACEHOLDER_PATTERN = r"^(13800138000|12345678901|([0-9])\2{10})$"
+
+_TMP = "__cf_"
+
+
+# --------------------------------------------------------------------------------------------
+# Shared expression helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _translate(col: Column, mapping: dict[str, str]) -> Column:
+    """``translate`` with a Python dict (one source character -> one target character)."""
+    return F.translate(col, "".join(mapping), "".join(mapping.values()))
+
+
+def _trim(col: Column) -> Column:
+    """Trim every kind of whitespace in :data:`WS` (``trim`` only removes U+0020)."""
+    return F.regexp_replace(col, rf"^{WS}+|{WS}+$", "")
+
+
+def _fold(col: Column) -> Column:
+    """Full-width ASCII forms to ASCII, then trim."""
+    return _trim(_translate(col, FULLWIDTH_TO_ASCII))
+
+
+def _missing_reason(raw: Column, trimmed: Column, cleaned: Column, placeholders: Iterable[str]) -> Column:
+    """Reason code when a value is missing (``absent`` / ``placeholder_token`` / ``blank``), else NULL."""
+    return (
+        F.when(raw.isNull(), F.lit("absent"))
+        .when(F.lower(trimmed).isin(*placeholders), F.lit("placeholder_token"))
+        .when(cleaned == "", F.lit("blank"))
+    )
+
+
+def _verdict(status: str, reason: str | None) -> Column:
+    return F.struct(F.lit(status).alias("status"), F.lit(reason).cast(T.StringType()).alias("reason"))
+
+
+def _valid_or_cleaned(is_unchanged: Column) -> Column:
+    """``valid`` when the value was already canonical, otherwise ``repaired`` / ``cleaned``."""
+    return F.when(is_unchanged, _verdict(VALID, None)).otherwise(_verdict(REPAIRED, "cleaned"))
+
+
+def _tmp(field: str, name: str) -> str:
+    return f"{_TMP}{field}_{name}"
+
+
+def _check_columns(df: DataFrame, column: str, outputs: Sequence[str]) -> None:
+    if column not in df.columns:
+        raise ValueError(f"input column {column!r} not found")
+    if column in outputs:
+        raise ValueError(f"input column {column!r} would be overwritten by an output column")
+
+
+def _finish(df: DataFrame, field: str, value: Column, extra: dict[str, Column] | None = None) -> DataFrame:
+    """Add ``field``, ``field_status``, ``field_reason`` (+ ``extra``) and drop the temporaries.
+
+    Expects ``df`` to carry the struct column ``__cf_<field>_verdict`` (status, reason).
+    """
+    verdict = F.col(_tmp(field, "verdict"))
+    out = df.withColumns(
+        {
+            field: value,
+            f"{field}_status": verdict["status"],
+            f"{field}_reason": verdict["reason"],
+            **(extra or {}),
+        }
+    )
+    return out.drop(*[c for c in out.columns if c.startswith(f"{_TMP}{field}_")])
+
+
+# --------------------------------------------------------------------------------------------
+# Resident ID numbers
+# --------------------------------------------------------------------------------------------
+
+
+def _digit(col: Column, position: int) -> Column:
+    """Integer value of the ASCII digit at 1-based ``position`` (no cast, so ANSI-safe)."""
+    return F.ascii(F.substring(col, position, 1)) - 48
+
+
+def id_check_char(body17: Column) -> Column:
+    """ISO 7064 MOD 11-2 check character of a 17-digit body (GB 11643-1999 section 7).
+
+    ``S = sum(a_i * W_i) mod 11`` with the weights :data:`ID_CHECK_WEIGHTS`; the character is
+    ``"10X98765432"[S]``. The sum is unrolled into one arithmetic expression (17 terms), which is
+    cheaper than a higher-order ``aggregate`` over a sequence. Undefined for non-digit input.
+    """
+    total = sum((_digit(body17, i + 1) * w for i, w in enumerate(ID_CHECK_WEIGHTS)), F.lit(0))
+    return F.substr(F.lit(ID_CHECK_CHARS), total % 11 + 1, F.lit(1))
+
+
+def normalize_id_numbers(
+    df: DataFrame, *, column: str = "id_number_raw", reference_date: datetime.date
+) -> DataFrame:
+    """Validate and normalize resident ID numbers (GB 11643-1999, GB 11643-1989).
+
+    Columns in:
+        ``column`` (string, nullable): the raw ID number as read.
+
+    Columns out (added after the existing ones):
+        ``id_number`` (string): 18-character number; for ``invalid`` and ``masked`` the cleaned
+        input; NULL when missing. ``id_number_status`` (string), ``id_number_reason`` (string).
+        ``id_birth_date`` (date), ``id_sex`` (``'M'``/``'F'``, odd 17th digit = male) and
+        ``id_region_code`` (string, first 6 digits; not checked against GB/T 2260 in this
+        version): set only for ``valid`` and ``repaired`` numbers, NULL otherwise.
+
+    Cleaning: full-width to ASCII; remove all whitespace and ``-``; strip a leading apostrophe
+    (Excel's force-text mark); upper-case ``x``.
+
+    Rules, in order:
+        1. NULL / blank / placeholder token -> ``missing``.
+        2. Contains ``*`` -> ``masked`` (``asterisk_mask``).
+        3. Excel scientific notation (``1.10105E+17``) -> ``invalid`` ``excel_precision_lost``:
+           Excel keeps 15 significant digits, the number cannot be recovered (never guessed).
+        4. One repeated digit (15 or 18 times) or ``123456789012345678`` -> ``invalid``
+           ``placeholder`` (DOMAIN.md section 5).
+        5. 15 digits (GB 11643-1989): insert ``19`` before YY and append the MOD 11-2 check
+           character -> ``repaired`` ``upgraded_15_to_18``; the birth date must be real and not
+           after ``reference_date``.
+        6. ``[0-9]{17}[0-9X]``: birth date (characters 7-14, yyyyMMdd) must be a real date
+           (``invalid_birth_date``) and not after ``reference_date`` (``birth_date_in_future``);
+           the check character must match ISO 7064 MOD 11-2 (``bad_check_digit``; a wrong check
+           character is never corrected). ``valid`` when only trimming and ``x`` -> ``X`` were
+           needed, else ``repaired`` ``cleaned``.
+        7. Anything else -> ``invalid`` ``bad_format``.
+
+    Args:
+        df: input records.
+        column: name of the raw ID number column.
+        reference_date: the seizure date; a birth date after it cannot be true.
+
+    Returns:
+        ``df`` with the columns above added.
+
+    Raises:
+        ValueError: if ``column`` is absent or is one of the output column names.
+    """
+    field = "id_number"
+    outputs = (field, f"{field}_status", f"{field}_reason", "id_birth_date", "id_sex", "id_region_code")
+    _check_columns(df, column, outputs)
+    raw = F.col(column)
+    trimmed_col, clean_col = _tmp(field, "trimmed"), _tmp(field, "clean")
+
+    df = df.withColumn(trimmed_col, _fold(raw))
+    trimmed = F.col(trimmed_col)
+    df = df.withColumn(
+        clean_col, F.upper(F.regexp_replace(F.regexp_replace(trimmed, r"^'", ""), rf"{WS}|-", ""))
+    )
+    clean = F.col(clean_col)
+    is15 = clean.rlike(r"^[0-9]{15}$")
+    is18 = clean.rlike(r"^[0-9]{17}[0-9X]$")
+    body = F.when(is15, F.concat(F.substring(clean, 1, 6), F.lit("19"), F.substring(clean, 7, 9))).when(
+        is18, F.substring(clean, 1, 17)
+    )
+    birth_text = F.when(is15, F.concat(F.lit("19"), F.substring(clean, 7, 6))).when(
+        is18, F.substring(clean, 7, 8)
+    )
+    df = df.withColumns(
+        {
+            _tmp(field, "body"): body,
+            _tmp(field, "birth"): F.try_to_date(birth_text, "yyyyMMdd"),
+            _tmp(field, "missing"): _missing_reason(raw, trimmed, clean, PLACEHOLDERS),
+        }
+    )
+    body, birth = F.col(_tmp(field, "body")), F.col(_tmp(field, "birth"))
+    missing = F.col(_tmp(field, "missing"))
+    check = id_check_char(body)
+    ref = F.lit(reference_date)
+    date_verdict = (
+        F.when(birth.isNull(), _verdict(INVALID, "invalid_birth_date"))
+        .when(birth > ref, _verdict(INVALID, "birth_date_in_future"))
+    )
+    verdict = (
+        F.when(missing.isNotNull(), F.struct(F.lit(MISSING).alias("status"), missing.alias("reason")))
+        .when(clean.contains("*"), _verdict(MASKED, "asterisk_mask"))
+        .when(clean.rlike(r"^[0-9](\.[0-9]+)?E\+?[0-9]+$"), _verdict(INVALID, "excel_precision_lost"))
+        .when(
+            clean.rlike(r"^([0-9])\1{14}(\1{3})?$") | (clean == "123456789012345678"),
+            _verdict(INVALID, "placeholder"),
+        )
+        .when(is15, F.coalesce(date_verdict, _verdict(REPAIRED, "upgraded_15_to_18")))
+        .when(
+            is18,
+            F.coalesce(
+                date_verdict,
+                F.when(check != F.substring(clean, 18, 1), _verdict(INVALID, "bad_check_digit")),
+                _valid_or_cleaned(F.upper(_trim(raw)) == clean),
+            ),
+        )
+        .otherwise(_verdict(INVALID, "bad_format"))
+    )
+    df = df.withColumn(_tmp(field, "verdict"), verdict)
+    status = F.col(_tmp(field, "verdict"))["status"]
+    ok = status.isin(VALID, REPAIRED)
+    value = (
+        F.when(status == MISSING, F.lit(None).cast(T.StringType()))
+        .when(ok & is15, F.concat(body, check))
+        .otherwise(clean)
+    )
+    df = df.withColumn(_tmp(field, "value"), value)
+    value = F.col(_tmp(field, "value"))
+    return _finish(
+        df,
+        field,
+        value,
+        {
+            "id_birth_date": F.when(ok, birth),
+            "id_sex": F.when(ok, F.when(_digit(value, 17) % 2 == 1, F.lit("M")).otherwise(F.lit("F"))),
+            "id_region_code": F.when(ok, F.substring(value, 1, 6)),
+        },
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Phone numbers
+# --------------------------------------------------------------------------------------------
+
+
+def normalize_phones(df: DataFrame, *, column: str = "phone_raw") -> DataFrame:
+    """Validate mainland China phone numbers and write them in E.164 (``+86...``).
+
+    Columns in:
+        ``column`` (string, nullable): the raw phone number as read.
+
+    Columns out:
+        ``phone`` (string): E.164 for ``valid``/``repaired``; the cleaned input for ``masked``
+        and most ``invalid`` values; NULL when missing and for ``no_area_code`` (local digits
+        are never glued to ``+86``: the area is unknown). ``phone_status``, ``phone_reason``
+        (string). ``phone_kind`` (string): ``'mobile'``/``'fixed'`` for valid/repaired, else NULL.
+
+    Cleaning: full-width to ASCII; remove whitespace, ``-``, ``.``, ``(``, ``)`` (full-width
+    brackets fold to these); strip a leading apostrophe. Then strip one prefix: ``+86`` or
+    ``0086`` (country code), ``86`` when an 11-digit mobile follows, an IP-dial prefix
+    (:data:`IP_DIAL_PREFIXES`) when an 11-digit mobile follows, or a ``0`` before an 11-digit
+    mobile. After ``+86``/``0086`` a landline loses its trunk ``0``, so it is put back.
+
+    Rules (source: MIIT segment table as of 2023-03, DOMAIN.md section 3):
+        - 11 digits starting with ``1``: placeholder numbers (``13800138000``,
+          ``12345678901``, one digit 11 times) -> ``invalid`` ``placeholder``; MIIT segments
+          (:data:`MOBILE_PATTERN`) -> mobile; otherwise ``invalid`` ``unallocated_segment``.
+        - 400/800 and 95xxx numbers -> ``invalid`` ``business_number``.
+        - Landline with area code (:data:`FIXED_LINE_PATTERN`) -> ``+86`` + number without
+          the trunk ``0``, kind fixed.
+        - 7-8 digits with no area code -> ``invalid`` ``no_area_code``, value NULL.
+        - Anything else -> ``invalid`` ``bad_format``.
+        - ``valid`` when the trimmed raw value is already an 11-digit mobile or already the
+          E.164 result; otherwise ``repaired`` ``cleaned``.
+
+    Args:
+        df: input records.
+        column: name of the raw phone column.
+
+    Returns:
+        ``df`` with the columns above added.
+
+    Raises:
+        ValueError: if ``column`` is absent or is one of the output column names.
+    """
+    field = "phone"
+    outputs = (field, f"{field}_status", f"{field}_reason", "phone_kind")
+    _check_columns(df, column, outputs)
+    raw = F.col(column)
+    trimmed_col, clean_col = _tmp(field, "trimmed"), _tmp(field, "clean")
+
+    df = df.withColumn(trimmed_col, _fold(raw))
+    trimmed = F.col(trimmed_col)
+    df = df.withColumn(
+        clean_col, F.regexp_replace(F.regexp_replace(trimmed, r"^'", ""), rf"{WS}|[-.()]", "")
+    )
+    clean = F.col(clean_col)
+    ip_prefixes = "|".join(IP_DIAL_PREFIXES)
+    international = clean.rlike(r"^(\+|00)86[0-9]+$")
+    stripped = (
+        F.when(clean.rlike(r"^\+86[0-9]+$"), F.substring(clean, 4, 100))
+        .when(clean.rlike(r"^0086[0-9]+$"), F.substring(clean, 5, 100))
+        .when(clean.rlike(r"^861[0-9]{10}$"), F.substring(clean, 3, 100))
+        .when(clean.rlike(rf"^({ip_prefixes})1[0-9]{{10}}$"), F.substring(clean, 6, 100))
+        .when(clean.rlike(r"^01[0-9]{10}$"), F.substring(clean, 2, 100))
+        .otherwise(clean)
+    )
+    df = df.withColumns(
+        {
+            _tmp(field, "intl"): international,
+            _tmp(field, "stripped"): stripped,
+            _tmp(field, "missing"): _missing_reason(raw, trimmed, clean, PLACEHOLDERS),
+        }
+    )
+    stripped = F.col(_tmp(field, "stripped"))
+    needs_trunk = (
+        F.col(_tmp(field, "intl"))
+        & ~stripped.rlike(r"^0|^1[0-9]{10}$")
+        & ~stripped.rlike(BUSINESS_PATTERN)
+    )
+    df = df.withColumn(
+        _tmp(field, "national"), F.when(needs_trunk, F.concat(F.lit("0"), stripped)).otherwise(stripped)
+    )
+    national = F.col(_tmp(field, "national"))
+    missing = F.col(_tmp(field, "missing"))
+    is_mobile_shaped = national.rlike(r"^1[0-9]{10}$")
+    is_mobile = is_mobile_shaped & national.rlike(MOBILE_PATTERN)
+    is_fixed = national.rlike(FIXED_LINE_PATTERN)
+    e164 = (
+        F.when(is_mobile, F.concat(F.lit("+86"), national))
+        .when(is_fixed, F.concat(F.lit("+86"), F.substring(national, 2, 100)))
+    )
+    df = df.withColumns(
+        {
+            _tmp(field, "kind"): F.when(is_mobile, F.lit("mobile")).when(is_fixed, F.lit("fixed")),
+            _tmp(field, "e164"): e164,
+        }
+    )
+    kind, e164 = F.col(_tmp(field, "kind")), F.col(_tmp(field, "e164"))
+    raw_trimmed = _trim(raw)
+    unchanged = ((kind == "mobile") & (raw_trimmed == national)) | (raw_trimmed == e164)
+    verdict = (
+        F.when(missing.isNotNull(), F.struct(F.lit(MISSING).alias("status"), missing.alias("reason")))
+        .when(clean.contains("*"), _verdict(MASKED, "asterisk_mask"))
+        .when(is_mobile_shaped & national.rlike(PHONE_PLACEHOLDER_PATTERN), _verdict(INVALID, "placeholder"))
+        .when(kind.isNotNull(), _valid_or_cleaned(unchanged))
+        .when(is_mobile_shaped, _verdict(INVALID, "unallocated_segment"))
+        .when(national.rlike(BUSINESS_PATTERN), _verdict(INVALID, "business_number"))
+        .when(national.rlike(r"^[0-9]{7,8}$"), _verdict(INVALID, "no_area_code"))
+        .otherwise(_verdict(INVALID, "bad_format"))
+    )
+    df = df.withColumn(_tmp(field, "verdict"), verdict)
+    verdict = F.col(_tmp(field, "verdict"))
+    ok = verdict["status"].isin(VALID, REPAIRED)
+    value = (
+        F.when(ok, e164)
+        .when((verdict["status"] == MISSING) | (verdict["reason"] == "no_area_code"), F.lit(None).cast("string"))
+        .otherwise(clean)
+    )
+    return _finish(df, field, value, {"phone_kind": F.when(ok, kind)})
+
+
+# --------------------------------------------------------------------------------------------
+# Names
+# --------------------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1)
+def _opencc_t2s():
+    import opencc  # the BYVoid binding, pinned in pyproject.toml; imported lazily on workers
+
+    return opencc.OpenCC("t2s")
+
+
+def t2s_protected(text: str | None, protected_chars: Sequence[str]) -> str | None:
+    """OpenCC ``t2s`` of ``text``, leaving every character of ``protected_chars`` as it is.
+
+    The text is split at protected characters and each piece converted on its own, so a
+    protected character is never rewritten (於 stays 於: a surname in both scripts).
+    """
+    if text is None:
+        return None
+    converter = _opencc_t2s()
+    if not protected_chars:
+        return converter.convert(text)
+    pattern = "(" + "|".join(re.escape(c) for c in protected_chars) + ")"
+    return "".join(
+        piece if i % 2 else converter.convert(piece) for i, piece in enumerate(re.split(pattern, text))
+    )
+
+
+def _name_key_udf(protected_chars: tuple[str, ...]):
+    @F.pandas_udf(T.StringType())
+    def name_key(names: pd.Series) -> pd.Series:
+        return names.map(lambda s: t2s_protected(s, protected_chars))
+
+    return name_key
+
+
+def normalize_names(
+    df: DataFrame, *, column: str = "name_raw", protected_chars: Sequence[str] = ("於",)
+) -> DataFrame:
+    """Normalize personal names, keeping the source script, and add a matching key.
+
+    Columns in:
+        ``column`` (string, nullable): the raw name as read.
+
+    Columns out:
+        ``name`` (string): full-width ASCII folded to ASCII (U+3000 to space), trimmed,
+        whitespace between two Han characters removed (``张 三`` -> ``张三``), whitespace around
+        the name dot removed, other whitespace runs collapsed to one space; the dot variants
+        :data:`NAME_DOT_VARIANTS` (U+2022, U+2027, U+30FB, U+FF0E, U+FF65, ``.``) become U+00B7
+        (DOMAIN.md section 5). Traditional characters are kept: this is the name as written.
+        NULL when missing.
+        ``name_key`` (string): OpenCC ``t2s`` of ``name`` with ``protected_chars`` unchanged
+        (characters legitimate in names in both scripts, e.g. the surname 於), for matching only
+        and never a legal name (DOMAIN.md section 5). NULL when ``name`` is NULL.
+        ``name_status``, ``name_reason`` (string).
+
+    Rules:
+        - NULL / blank / placeholder (:data:`NAME_PLACEHOLDERS`) -> ``missing``.
+        - Contains ``*`` -> ``masked`` (``张*``).
+        - Contains a digit or ``@`` -> ``invalid`` ``not_a_name``.
+        - ``valid`` when only trimming was needed; otherwise ``repaired`` ``cleaned``.
+          A traditional character is not a repair.
+
+    OpenCC is the one piece of Python in normalize. It runs as a vectorized ``pandas_udf`` on the
+    DISTINCT non-null ``name`` values only, and the keys are joined back on ``name``. A
+    broadcast map was rejected: a seizure can hold millions of distinct names, too many to
+    collect to the driver; the join lets Spark pick a broadcast (AQE, small name sets) or a
+    shuffle join (large ones). A character-level ``translate`` table was rejected too: OpenCC
+    ``t2s`` works on phrases, and a per-character table would give different keys.
+
+    Args:
+        df: input records.
+        column: name of the raw name column.
+        protected_chars: characters ``name_key`` must not convert.
+
+    Returns:
+        ``df`` with the columns above added (row order is not preserved: a join is involved).
+
+    Raises:
+        ValueError: if ``column`` is absent or is one of the output column names.
+    """
+    field = "name"
+    outputs = (field, "name_key", f"{field}_status", f"{field}_reason")
+    _check_columns(df, column, outputs)
+    raw = F.col(column)
+    trimmed_col, clean_col = _tmp(field, "trimmed"), _tmp(field, "clean")
+
+    df = df.withColumn(trimmed_col, _trim(_translate(raw, NAME_TRANSLATION)))
+    trimmed = F.col(trimmed_col)
+    no_han_gaps = F.regexp_replace(trimmed, rf"(?<=\p{{IsHan}}){WS}+(?=\p{{IsHan}})", "")
+    tight_dots = F.regexp_replace(no_han_gaps, rf"{WS}*{NAME_DOT}{WS}*", NAME_DOT)
+    df = df.withColumn(clean_col, F.regexp_replace(tight_dots, rf"{WS}+", " "))
+    clean = F.col(clean_col)
+    df = df.withColumn(_tmp(field, "missing"), _missing_reason(raw, trimmed, clean, NAME_PLACEHOLDERS))
+    missing = F.col(_tmp(field, "missing"))
+    verdict = (
+        F.when(missing.isNotNull(), F.struct(F.lit(MISSING).alias("status"), missing.alias("reason")))
+        .when(clean.contains("*"), _verdict(MASKED, "asterisk_mask"))
+        .when(clean.rlike(r"[0-9@]"), _verdict(INVALID, "not_a_name"))
+        .otherwise(_valid_or_cleaned(_trim(raw) == clean))
+    )
+    df = df.withColumn(_tmp(field, "verdict"), verdict)
+    value = F.when(F.col(_tmp(field, "verdict"))["status"] != MISSING, clean)
+    df = _finish(df, field, value)
+
+    key_in, key_out = _tmp(field, "key_in"), _tmp(field, "key_out")
+    keys = (
+        df.select(F.col(field).alias(key_in))
+        .where(F.col(key_in).isNotNull())
+        .distinct()
+        .withColumn(key_out, _name_key_udf(tuple(protected_chars))(F.col(key_in)))
+    )
+    joined = df.join(keys, F.col(field) == F.col(key_in), "left")
+    columns = [F.col(c) for c in df.columns if c not in outputs]
+    return joined.select(
+        *columns,
+        F.col(field),
+        F.col(key_out).alias("name_key"),
+        F.col(f"{field}_status"),
+        F.col(f"{field}_reason"),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Addresses, bank cards, e-mail addresses
+# --------------------------------------------------------------------------------------------
+
+
+def normalize_addresses(df: DataFrame, *, column: str = "address_raw") -> DataFrame:
+    """Clean free-text addresses (no division parsing yet).
+
+    Columns in:
+        ``column`` (string, nullable): the raw address as read.
+
+    Columns out:
+        ``address`` (string): full-width ASCII folded to ASCII, ALL whitespace removed (Chinese
+        addresses carry no meaningful spaces); NULL when missing. ``address_status``,
+        ``address_reason`` (string).
+
+    Rules: NULL / blank / placeholder -> ``missing``; contains ``*`` -> ``masked`` (courier
+    waybills mask addresses); ``valid`` when only trimming was needed, else ``repaired``
+    ``cleaned``. No address is ``invalid`` in this version.
+
+    Args:
+        df: input records.
+        column: name of the raw address column.
+
+    Returns:
+        ``df`` with the columns above added.
+
+    Raises:
+        ValueError: if ``column`` is absent or is one of the output column names.
+    """
+    field = "address"
+    _check_columns(df, column, (field, f"{field}_status", f"{field}_reason"))
+    raw = F.col(column)
+    trimmed_col, clean_col = _tmp(field, "trimmed"), _tmp(field, "clean")
+    df = df.withColumn(trimmed_col, _fold(raw))
+    df = df.withColumn(clean_col, F.regexp_replace(F.col(trimmed_col), rf"{WS}+", ""))
+    clean = F.col(clean_col)
+    df = df.withColumn(
+        _tmp(field, "missing"), _missing_reason(raw, F.col(trimmed_col), clean, PLACEHOLDERS)
+    )
+    missing = F.col(_tmp(field, "missing"))
+    verdict = (
+        F.when(missing.isNotNull(), F.struct(F.lit(MISSING).alias("status"), missing.alias("reason")))
+        .when(clean.contains("*"), _verdict(MASKED, "asterisk_mask"))
+        .otherwise(_valid_or_cleaned(_trim(raw) == clean))
+    )
+    df = df.withColumn(_tmp(field, "verdict"), verdict)
+    return _finish(df, field, F.when(missing.isNull(), clean))
+
+
+def luhn_ok(digits: Column) -> Column:
+    """Luhn mod 10 check of a string of at most 19 ASCII digits (ISO/IEC 7812-1 Annex B).
+
+    The number is left-padded with zeros to 19 digits (zeros add nothing and keep every digit's
+    position counted from the right), so the sum is one fixed, unrolled expression: digits in
+    even positions from the right are doubled, minus 9 when the double exceeds 9.
+    """
+    padded = F.lpad(digits, 19, "0")
+    terms = []
+    for position in range(1, 20):
+        d = _digit(padded, position)
+        if (20 - position) % 2 == 0:  # even position counted from the right
+            d = d * 2 - F.when(d > 4, F.lit(9)).otherwise(F.lit(0))
+        terms.append(d)
+    return sum(terms, F.lit(0)) % 10 == 0
+
+
+def normalize_bank_cards(df: DataFrame, *, column: str = "bank_card_raw") -> DataFrame:
+    """Clean bank card numbers (kept as strings: 19 digits overflow int64).
+
+    Columns in:
+        ``column`` (string, nullable): the raw card number as read.
+
+    Columns out:
+        ``bank_card`` (string): the cleaned digits (also for ``invalid``/``masked``); NULL when
+        missing. ``bank_card_status``, ``bank_card_reason`` (string).
+        ``bank_card_luhn`` (boolean): Luhn mod 10 passes; NULL unless the cleaned value is 12-19
+        digits. A flag only: not every issued UnionPay card passes it (DOMAIN.md section 3).
+
+    Cleaning: full-width to ASCII, remove whitespace and ``-``, strip a leading apostrophe.
+
+    Rules: NULL / blank / placeholder -> ``missing``; contains ``*`` -> ``masked``;
+    non-digits -> ``invalid`` ``bad_format``; one repeated digit (``0``,
+    ``0000000000000000``) -> ``invalid`` ``placeholder``; fewer than 12 or more than 19
+    digits -> ``invalid`` ``bad_length``; else ``valid`` when only trimming was needed,
+    otherwise ``repaired`` ``cleaned``.
+
+    Args:
+        df: input records.
+        column: name of the raw bank card column.
+
+    Returns:
+        ``df`` with the columns above added.
+
+    Raises:
+        ValueError: if ``column`` is absent or is one of the output column names.
+    """
+    field = "bank_card"
+    _check_columns(df, column, (field, f"{field}_status", f"{field}_reason", "bank_card_luhn"))
+    raw = F.col(column)
+    trimmed_col, clean_col = _tmp(field, "trimmed"), _tmp(field, "clean")
+    df = df.withColumn(trimmed_col, _fold(raw))
+    df = df.withColumn(
+        clean_col, F.regexp_replace(F.regexp_replace(F.col(trimmed_col), r"^'", ""), rf"{WS}|-", "")
+    )
+    clean = F.col(clean_col)
+    df = df.withColumn(
+        _tmp(field, "missing"), _missing_reason(raw, F.col(trimmed_col), clean, PLACEHOLDERS)
+    )
+    missing = F.col(_tmp(field, "missing"))
+    well_formed = clean.rlike(r"^[0-9]{12,19}$")
+    verdict = (
+        F.when(missing.isNotNull(), F.struct(F.lit(MISSING).alias("status"), missing.alias("reason")))
+        .when(clean.contains("*"), _verdict(MASKED, "asterisk_mask"))
+        .when(~clean.rlike(r"^[0-9]+$"), _verdict(INVALID, "bad_format"))
+        .when(clean.rlike(r"^([0-9])\1*$"), _verdict(INVALID, "placeholder"))
+        .when(~well_formed, _verdict(INVALID, "bad_length"))
+        .otherwise(_valid_or_cleaned(_trim(raw) == clean))
+    )
+    df = df.withColumn(_tmp(field, "verdict"), verdict)
+    return _finish(
+        df,
+        field,
+        F.when(missing.isNull(), clean),
+        {"bank_card_luhn": F.when(well_formed, luhn_ok(clean))},
+    )
+
+
+def normalize_emails(df: DataFrame, *, column: str = "email_raw") -> DataFrame:
+    """Clean e-mail addresses.
+
+    Columns in:
+        ``column`` (string, nullable): the raw e-mail address as read.
+
+    Columns out:
+        ``email`` (string): full-width folded to ASCII (``＠`` -> ``@``, ``．`` -> ``.``),
+        trimmed, the domain (after the last ``@``) lower-cased; the local part is kept as is
+        (RFC 5321 section 2.4: only the domain is case-insensitive; ``zhang.san`` and
+        ``zhangsan`` stay distinct). NULL when missing. ``email_status``, ``email_reason``.
+
+    Rules: NULL / blank / placeholder -> ``missing``; contains ``*`` -> ``masked``; must match
+    ``^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$`` else ``invalid`` ``bad_format``; ``valid`` when only
+    trimming was needed, otherwise ``repaired`` ``cleaned``.
+
+    Args:
+        df: input records.
+        column: name of the raw e-mail column.
+
+    Returns:
+        ``df`` with the columns above added.
+
+    Raises:
+        ValueError: if ``column`` is absent or is one of the output column names.
+    """
+    field = "email"
+    _check_columns(df, column, (field, f"{field}_status", f"{field}_reason"))
+    raw = F.col(column)
+    trimmed_col, clean_col = _tmp(field, "trimmed"), _tmp(field, "clean")
+    df = df.withColumn(trimmed_col, _fold(raw))
+    trimmed = F.col(trimmed_col)
+    split = r"(?s)^(.*)@([^@]*)$"
+    df = df.withColumn(
+        clean_col,
+        F.when(
+            trimmed.contains("@"),
+            F.concat(
+                F.regexp_extract(trimmed, split, 1), F.lit("@"), F.lower(F.regexp_extract(trimmed, split, 2))
+            ),
+        ).otherwise(trimmed),
+    )
+    clean = F.col(clean_col)
+    df = df.withColumn(_tmp(field, "missing"), _missing_reason(raw, trimmed, clean, PLACEHOLDERS))
+    missing = F.col(_tmp(field, "missing"))
+    verdict = (
+        F.when(missing.isNotNull(), F.struct(F.lit(MISSING).alias("status"), missing.alias("reason")))
+        .when(clean.contains("*"), _verdict(MASKED, "asterisk_mask"))
+        .when(~clean.rlike(r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), _verdict(INVALID, "bad_format"))
+        .otherwise(_valid_or_cleaned(_trim(raw) == clean))
+    )
+    df = df.withColumn(_tmp(field, "verdict"), verdict)
+    return _finish(df, field, F.when(missing.isNull(), clean))
+
+
+# --------------------------------------------------------------------------------------------
+# All fields
+# --------------------------------------------------------------------------------------------
+
+
+def normalize_records(
+    df: DataFrame, *, reference_date: datetime.date, protected_chars: Sequence[str] = ("於",)
+) -> DataFrame:
+    """Apply every field normalizer to raw records (``jobs.common.schemas.RAW_RECORD``).
+
+    Columns in: ``name_raw``, ``id_number_raw``, ``phone_raw``, ``address_raw``,
+    ``bank_card_raw``, ``email_raw`` (string, nullable); every other column passes through.
+
+    Columns out, after the input columns, in canonical field order:
+        ``name, name_key, name_status, name_reason``;
+        ``id_number, id_number_status, id_number_reason, id_birth_date, id_sex, id_region_code``;
+        ``phone, phone_status, phone_reason, phone_kind``;
+        ``address, address_status, address_reason``;
+        ``bank_card, bank_card_status, bank_card_reason, bank_card_luhn``;
+        ``email, email_status, email_reason``.
+
+    Args:
+        df: raw records.
+        reference_date: the seizure date (see :func:`normalize_id_numbers`).
+        protected_chars: see :func:`normalize_names`.
+
+    Returns:
+        The normalized records (row order not preserved).
+
+    Raises:
+        ValueError: if a raw column is absent.
+    """
+    out = normalize_names(df, protected_chars=protected_chars)
+    out = normalize_id_numbers(out, reference_date=reference_date)
+    out = normalize_phones(out)
+    out = normalize_addresses(out)
+    out = normalize_bank_cards(out)
+    return normalize_emails(out)
