@@ -19,7 +19,7 @@ import datetime as dt
 import hashlib
 import json
 import os
-import shutil
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -99,9 +99,26 @@ def _dispatch(logical_date: str, conf: dict, log_path: Path) -> int:
         assert proc.stdout is not None
         for line in proc.stdout:
             log.write(line)
-            if " casefile: " in line or "Marking task as" in line or "casefile-airflow-runner" in line or "Error" in line and "casefile" in line:
-                print("  " + line.rstrip()[-220:], flush=True)
+            shown = _progress_line(line)
+            if shown:
+                print("  " + shown, flush=True)
         return proc.wait()
+
+
+_CASEFILE_LOG = re.compile(r"(?:INFO|WARNING|ERROR) casefile: (.*?)(?: \[airflow[^\]]*\].*)?$")
+_ERROR_LOG = re.compile(r"jobs\.common\.errors\.(\w+): (.*?)(?: \[airflow[^\]]*\].*)?$")
+
+
+def _progress_line(line: str) -> str | None:
+    """The part of an Airflow/Spark log line worth showing a person: casefile's own messages
+    (counts and states only) and casefile errors."""
+    line = line.rstrip()
+    if "casefile-airflow-runner" in line:
+        return line
+    m = _CASEFILE_LOG.search(line) or _ERROR_LOG.search(line)
+    if m:
+        return ": ".join(g for g in m.groups() if g)
+    return None
 
 
 def _run_id(logical_date: str) -> str:
