@@ -303,8 +303,13 @@ def cell_text(value: object) -> str | None:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        if value.is_integer():
+        # Excel keeps 15 significant digits (IEEE double): a longer number typed as a number has
+        # already lost its last digits in the source. Show it as Excel does (1.10105198506150E+17)
+        # so normalization flags it as precision lost; never invent the missing digits.
+        if value.is_integer() and abs(value) < 1e15:
             return str(int(value))
+        if value.is_integer():
+            return format(value, ".14E")
         return repr(value)
     if isinstance(value, dt.datetime):
         return value.isoformat(sep=" ")
