@@ -1,0 +1,390 @@
+"""Tests of the synthetic seizure generator (jobs.synth.generator).
+
+The expected values come from the files themselves, re-read here with the standard library and
+openpyxl (plus OpenCC for the traditional → simplified step of the name rule), and from the
+standards: GB 11643-1999's worked example for the ID check character, ISO/IEC 7812-1 for Luhn,
+DOMAIN.md §3 for mobile segments. Nothing is recomputed with the generator's own helpers.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import re
+import unicodedata
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from jobs.synth.generator import generate_seizure
+
+RECORDS = 2_000
+SEED = 20190412
+
+HOTEL = "住宿登记_2019.csv"
+BANK = "四要素_40万.txt"
+COURIER = "快递面单.xlsx"
+EXCHANGE = "交换数据.jsonl"
+FILES = (HOTEL, BANK, COURIER, EXCHANGE)
+
+HOTEL_HEADER = [
+    "Name", "CardNo", "Descriot", "CtfTp", "CtfId", "Gender", "Birthday", "Address", "Zip", "Dirty",
+    "District1", "District2", "District3", "District4", "District5", "District6", "FirstNm", "LastNm",
+    "Duty", "Mobile", "Tel", "Fax", "EMail", "Nation", "Taste", "Education", "Company", "CTel",
+    "CAddress", "CZip", "Family", "Version", "id",
+]
+BANK_HEADER_LINE = "姓名----身份证号----手机号----银行卡号"
+COURIER_HEADER = ("运单号", "寄件人", "寄件人电话", "寄件地址", "收件人", "收件人电话", "收件地址", "物品", "时间")
+
+# Header → canonical field, as the pipeline maps them (the brief of the generator).
+FIELDS = ("name", "id_number", "phone", "address", "bank_card", "email")
+HOTEL_MAP = {"Name": "name", "CtfId": "id_number", "Mobile": "phone", "Address": "address", "EMail": "email"}
+BANK_MAP = {"姓名": "name", "身份证号": "id_number", "手机号": "phone", "银行卡号": "bank_card"}
+COURIER_MAP = {"收件人": "name", "收件人电话": "phone", "收件地址": "address"}
+EXCHANGE_MAP = {"name": "name", "xm": "name", "mobile": "phone", "phone": "phone", "sjh": "phone",
+                "sfzh": "id_number", "id_card": "id_number", "yhkh": "bank_card", "bank_card": "bank_card",
+                "dz": "address", "address": "address"}
+PLACEHOLDERS = {"", "-", "NULL", "\\N", "无", "不详", "nan"}  # DOMAIN.md §5
+
+
+# --------------------------------------------------------------------------- independent checkers
+
+
+def mod11_2_ok(number: str) -> bool:
+    """ISO 7064 MOD 11-2 by its recursive (pure system) definition, not by a weight table."""
+    if not re.fullmatch(r"\d{17}[\dX]", number):
+        return False
+    p = 0
+    for ch in number[:17]:
+        p = (p + int(ch)) * 2 % 11
+    check = (12 - p) % 11
+    return number[17] == ("X" if check == 10 else str(check))
+
+
+def upgrade_15(number: str) -> str:
+    body = number[:6] + "19" + number[6:]
+    for c in "0123456789X":
+        if mod11_2_ok(body + c):
+            return body + c
+    raise AssertionError("no check character")
+
+
+def luhn_ok(number: str) -> bool:
+    digits = [int(c) for c in number]
+    for i in range(len(digits) - 2, -1, -2):
+        digits[i] = digits[i] * 2 - 9 if digits[i] > 4 else digits[i] * 2
+    return sum(digits) % 10 == 0
+
+
+def real_date(yyyymmdd: str) -> bool:
+    try:
+        dt.date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:]))
+    except ValueError:
+        return False
+    return True
+
+
+# MIIT mobile segments (DOMAIN.md §3), 3-digit network codes.
+SEGMENTS = {str(p) for p in [*range(130, 140), *range(145, 154), *range(155, 160), 162, 165, 166, 167,
+                             *range(170, 174), *range(175, 179), *range(180, 190), *range(190, 194),
+                             *range(195, 200)]}
+
+
+def _opencc_t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+T2S = _opencc_t2s()
+
+
+def norm(field: str, value) -> str:
+    """The normalization rules of the brief, written independently (NFKC for full-width)."""
+    if value is None:
+        return ""
+    v = str(value)
+    if v.strip() in PLACEHOLDERS:
+        return ""
+    if field == "name":
+        v = unicodedata.normalize("NFKC", v)
+        v = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", "", v).strip()
+        return T2S.convert(v)
+    if field == "id_number":
+        v = re.sub(r"[\s-]", "", unicodedata.normalize("NFKC", v)).upper()
+        return upgrade_15(v) if re.fullmatch(r"\d{15}", v) else v
+    if field == "phone":
+        v = re.sub(r"[\s-]", "", unicodedata.normalize("NFKC", v))
+        for prefix in ("+86", "0086"):
+            if v.startswith(prefix):
+                v = v[len(prefix):]
+                break
+        else:
+            if len(v) == 13 and v.startswith("86"):
+                v = v[2:]
+        return "+86" + v
+    if field == "address":
+        return "".join(unicodedata.normalize("NFKC", v).split())
+    if field == "bank_card":
+        return v.replace(" ", "")
+    local, _, domain = v.strip().rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
+# --------------------------------------------------------------------------- reading the files back
+
+
+def read_items(evidence: Path) -> dict:
+    """Per item: raw_rows, quarantined_rows, header_rows, blank_lines, and the good rows as dicts."""
+    out = {}
+
+    text = (evidence / HOTEL).read_bytes().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert rows[0] == HOTEL_HEADER
+    item = {"raw_rows": 0, "quarantined_rows": 0, "header_rows": 1, "blank_lines": 0, "good": []}
+    for row in rows[1:]:
+        if len(row) <= 1 and (not row or not row[0].strip()):
+            item["blank_lines"] += 1
+            continue
+        item["raw_rows"] += 1
+        if len(row) != len(HOTEL_HEADER):
+            item["quarantined_rows"] += 1
+        else:
+            item["good"].append(dict(zip(HOTEL_HEADER, row)))
+    out[HOTEL] = item
+
+    lines = (evidence / BANK).read_bytes().decode("gb18030").split("\r\n")
+    assert lines[0] == BANK_HEADER_LINE and lines[-1] == ""
+    header = lines[0].split("----")
+    item = {"raw_rows": 0, "quarantined_rows": 0, "header_rows": 1, "blank_lines": 0, "good": []}
+    for line in lines[1:-1]:
+        if not line.strip():
+            item["blank_lines"] += 1
+            continue
+        item["raw_rows"] += 1
+        fields = line.split("----")
+        if len(fields) != len(header):
+            item["quarantined_rows"] += 1
+        else:
+            item["good"].append(dict(zip(header, fields)))
+    out[BANK] = item
+
+    book = openpyxl.load_workbook(evidence / COURIER, read_only=True)
+    item = {"raw_rows": 0, "quarantined_rows": 0, "header_rows": 0, "blank_lines": 0, "good": [], "sheet_rows": []}
+    for ws in book.worksheets:
+        rows = list(ws.iter_rows(values_only=True))
+        assert rows[0] == COURIER_HEADER
+        item["header_rows"] += 1
+        data = 0
+        for row in rows[1:]:
+            if all(v is None or not str(v).strip() for v in row):
+                item["blank_lines"] += 1
+                continue
+            assert all(isinstance(v, str) for v in row), "every XLSX cell is text"
+            item["raw_rows"] += 1
+            data += 1
+            item["good"].append(dict(zip(COURIER_HEADER, row)))
+        item["sheet_rows"].append(data)
+    book.close()
+    out[COURIER] = item
+
+    lines = (evidence / EXCHANGE).read_bytes().decode("utf-8").split("\n")
+    assert lines[-1] == ""
+    item = {"raw_rows": 0, "quarantined_rows": 0, "header_rows": 0, "blank_lines": 0, "good": []}
+    for line in lines[:-1]:
+        if not line.strip():
+            item["blank_lines"] += 1
+            continue
+        item["raw_rows"] += 1
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            obj = None
+        if isinstance(obj, dict):
+            item["good"].append(obj)
+        else:
+            item["quarantined_rows"] += 1
+    out[EXCHANGE] = item
+    return out
+
+
+def canonical_rows(items: dict):
+    """(item, {field: raw value}) for every good row, through the header → field mappings."""
+    for path, mapping in ((HOTEL, HOTEL_MAP), (BANK, BANK_MAP), (COURIER, COURIER_MAP), (EXCHANGE, EXCHANGE_MAP)):
+        for row in items[path]["good"]:
+            yield path, {mapping[k]: v for k, v in row.items() if k in mapping}
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def seizure(tmp_path_factory):
+    out = tmp_path_factory.mktemp("seizure")
+    truth = generate_seizure(out, records=RECORDS, seed=SEED)
+    return out, truth
+
+
+@pytest.fixture(scope="module")
+def items(seizure):
+    return read_items(seizure[0] / "evidence")
+
+
+def _digests(out: Path) -> dict[str, str]:
+    files = [out / "evidence" / f for f in FILES] + [out / "ground_truth.json"]
+    return {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
+
+
+# --------------------------------------------------------------------------- tests
+
+
+def test_mod11_2_checker_on_the_standards_examples():
+    assert mod11_2_ok("11010519491231002X")
+    assert mod11_2_ok("440524188001010014")
+    assert not mod11_2_ok("110105194912310021")
+    assert upgrade_15("110105491231002") == "11010519491231002X"
+
+
+def test_same_seed_gives_byte_identical_files_and_another_seed_does_not(seizure, tmp_path):
+    out, _ = seizure
+    generate_seizure(tmp_path / "again", records=RECORDS, seed=SEED)
+    generate_seizure(tmp_path / "other", records=RECORDS, seed=SEED + 1)
+    first = _digests(out)
+    assert _digests(tmp_path / "again") == first
+    other = _digests(tmp_path / "other")
+    assert all(other[f] != first[f] for f in FILES)
+    assert sorted(p.name for p in (out / "evidence").iterdir()) == sorted(FILES)  # no .part files left
+
+
+def test_files_decode_strictly_and_use_the_declared_layout(seizure):
+    evidence = seizure[0] / "evidence"
+    hotel = (evidence / HOTEL).read_bytes()
+    assert hotel.startswith(b"\xef\xbb\xbf")
+    assert hotel.decode("utf-8-sig").split("\r\n", 1)[0] == ",".join(HOTEL_HEADER)
+    # CRLF line ends: the only bare LFs are the line breaks inside quoted fields.
+    assert hotel.count(b"\r") == hotel.count(b"\r\n")
+    assert hotel.count(b"\n") - hotel.count(b"\r\n") == seizure[1]["injected"]["csv_quoted_line_break"] > 0
+    bank = (evidence / BANK).read_bytes()
+    assert not bank.startswith(b"\xef\xbb\xbf")
+    assert bank.decode("gb18030").startswith(BANK_HEADER_LINE + "\r\n")
+    with pytest.raises(UnicodeDecodeError):
+        bank.decode("utf-8")  # really GB18030, not UTF-8
+    assert bank.count(b"\n") == bank.count(b"\r\n")
+    exchange = (evidence / EXCHANGE).read_bytes()
+    assert b"\r" not in exchange and not exchange.startswith(b"\xef\xbb\xbf")
+    exchange.decode("utf-8")
+    book = openpyxl.load_workbook(evidence / COURIER)  # full mode: styles are loaded
+    assert len(book.worksheets) >= 2
+    for ws in book.worksheets:
+        assert tuple(c.value for c in ws[1]) == COURIER_HEADER
+        for row in ws.iter_rows(min_row=2, max_row=50):
+            for cell in row:
+                assert cell.value is None or (cell.data_type == "s" and cell.number_format == "@")
+
+
+def test_independent_recount_matches_every_item(seizure, items):
+    truth = seizure[1]
+    assert [i["path"] for i in truth["items"]] == list(FILES)
+    for expected in truth["items"]:
+        got = items[expected["path"]]
+        for key in ("raw_rows", "quarantined_rows", "header_rows", "blank_lines"):
+            assert got[key] == expected[key], (expected["path"], key)
+    assert all(0 < n <= 100_000 for n in items[COURIER]["sheet_rows"])
+    assert sum(i["raw_rows"] for i in truth["items"]) == truth["raw_rows"]
+    assert sum(i["quarantined_rows"] for i in truth["items"]) == truth["quarantined_rows"]
+    # every malformed kind is present in each file that can hold it
+    assert all(items[p]["quarantined_rows"] > 0 for p in (HOTEL, BANK, EXCHANGE))
+
+
+def test_ground_truth_file_and_totals(seizure):
+    out, truth = seizure
+    text = (out / "ground_truth.json").read_text(encoding="utf-8")
+    assert json.loads(text) == truth
+    assert text == json.dumps(truth, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    assert set(truth) == {"seed", "records_requested", "raw_rows", "quarantined_rows", "records",
+                          "duplicate_records", "unique_records", "categories", "items", "injected"}
+    assert truth["seed"] == SEED and truth["records_requested"] == RECORDS
+    assert truth["records"] == truth["raw_rows"] - truth["quarantined_rows"] == RECORDS
+    assert truth["duplicate_records"] == truth["records"] - truth["unique_records"] > 0
+    assert sum(c["unique_records"] for c in truth["categories"].values()) == truth["unique_records"]
+    inj = truth["injected"]
+    assert inj["duplicate_within_file"] + inj["duplicate_cross_file"] == truth["duplicate_records"]
+    assert sum(v for k, v in inj.items() if k.startswith("malformed_")) == truth["quarantined_rows"]
+    assert inj["blank_lines"] == sum(i["blank_lines"] for i in truth["items"])
+    assert all(v > 0 for k, v in inj.items() if k.startswith("variant_")), inj
+
+
+def test_independent_dedup_matches_unique_records_and_categories(seizure, items):
+    truth = seizure[1]
+    keys: set[tuple[str, ...]] = set()
+    records = 0
+    for _, row in canonical_rows(items):
+        records += 1
+        keys.add(tuple(norm(f, row.get(f)) for f in FIELDS))
+    assert records == truth["records"]
+    assert len(keys) == truth["unique_records"]
+    assert records - len(keys) == truth["duplicate_records"]
+    categories = {"tier_50": 0, "tier_500": 0, "tier_5000": 0}
+    for key in keys:
+        d = dict(zip(FIELDS, key))
+        categories["tier_50" if d["bank_card"] else "tier_500" if d["id_number"] else "tier_5000"] += 1
+    assert {k: {"unique_records": v} for k, v in categories.items()} == truth["categories"]
+
+
+def test_identifiers_follow_their_standards(seizure, items):
+    inj = seizure[1]["injected"]
+    bad_check = bad_date = valid = 0
+    phones = cards = 0
+    for _, row in canonical_rows(items):
+        idn = norm("id_number", row.get("id_number"))
+        if idn:
+            assert re.fullmatch(r"\d{17}[\dX]", idn), "IDs are 18 characters after cleaning"
+            if not mod11_2_ok(idn):
+                bad_check += 1
+            elif not real_date(idn[6:14]):
+                bad_date += 1
+            else:
+                valid += 1
+                assert dt.date(1950, 1, 1) <= dt.date.fromisoformat(
+                    f"{idn[6:10]}-{idn[10:12]}-{idn[12:14]}") <= dt.date(2005, 12, 31)
+        phone = norm("phone", row.get("phone"))
+        if phone:
+            phones += 1
+            assert re.fullmatch(r"\+86\d{11}", phone) and phone[3:6] in SEGMENTS, phone
+            assert phone[3:] not in {"13800138000", "11111111111", "12345678901"}
+        card = norm("bank_card", row.get("bank_card"))
+        if card:
+            cards += 1
+            assert card.startswith("62") and len(card) in (16, 19) and luhn_ok(card), card
+    # Invalid IDs are injected once each: every other ID passes the independent checks.
+    assert bad_check == inj["invalid_id_check_digit"] > 0
+    assert bad_date == inj["invalid_id_impossible_date"] > 0
+    assert valid > 0 and phones > 0 and cards > 0
+
+
+def test_hotel_dump_looks_like_the_known_dump(items):
+    rows = items[HOTEL]["good"]
+    assert {r["CtfTp"] for r in rows} == {"ID"}
+    with_id = [r for r in rows if re.fullmatch(r"[0-9]{17}[0-9X]", r["CtfId"])]
+    assert all(r["Gender"] == ("M" if int(r["CtfId"][16]) % 2 else "F") for r in with_id)
+    assert all(r["Birthday"] == r["CtfId"][6:14] for r in with_id)
+    assert any(r["Mobile"].strip() in PLACEHOLDERS - {""} for r in rows)
+    assert all(r["EMail"].split("@")[-1].strip().lower() in ("example.com", "example.net", "example.org")
+               for r in rows if "@" in r["EMail"])
+
+
+def test_exchange_item_mixes_phone_lists_and_copies_under_other_keys(items):
+    objs = items[EXCHANGE]["good"]
+    assert any(set(o) <= {"name", "mobile", "tag"} and "tag" in o for o in objs)
+    assert any("xm" in o or "sfzh" in o for o in objs)
+    assert any("id_card" in o or "bank_card" in o for o in objs)
+    assert all(isinstance(v, str) for o in objs for v in o.values())
+
+
+def test_too_few_records_are_refused(tmp_path):
+    with pytest.raises(ValueError):
+        generate_seizure(tmp_path, records=999, seed=1)
