@@ -1,0 +1,113 @@
+"""End to end through Airflow: a generated seizure → seizure_pipeline (four SparkSubmitOperator
+tasks, local Spark, local-folder store, SQLite metadata) → a published, verified case file whose
+counts equal the generator's ground truth; then a run failed on purpose in normalize, completed by
+`casefile rerun` without running intake again, gives byte-identical data files."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+CASE, SEIZURE = "E2E-2026-0001", "S01"
+DATA_FILES = ["records.csv", "duplicates.csv", "quarantine.csv", "evidence_items.csv", "summary.json"]
+
+
+def casefile(env, *args, check=True):
+    proc = subprocess.run([sys.executable, "-m", "jobs.cli", *args], env=env, capture_output=True, text=True, timeout=1500)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"casefile {' '.join(args)} exited {proc.returncode}:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+    return proc
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    home = tmp_path_factory.mktemp("casefile_home")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "CASEFILE_"))}
+    env.update(CASEFILE_HOME=str(home), AIRFLOW_HOME=str(home / "airflow"))
+    sample = home / "sample"
+    casefile(env, "synth", "--out", str(sample), "--records", "3000", "--seed", "11")
+    return {"home": home, "env": env, "sample": sample, "truth": json.loads((sample / "ground_truth.json").read_text(encoding="utf-8"))}
+
+
+def bundle_of(home: Path, run_id: str) -> Path:
+    from jobs.common.paths import run_key
+
+    return home / "casefiles" / CASE / SEIZURE / run_key(run_id)
+
+
+@pytest.fixture(scope="module")
+def clean_run(world):
+    proc = casefile(world["env"], "run", "--case", CASE, "--seizure", SEIZURE, "--evidence", str(world["sample"] / "evidence"),
+                    "--logical-date", "2026-01-01T00:00:00+00:00", "--seizure-date", "2026-01-01",
+                    "--ground-truth", str(world["sample"] / "ground_truth.json"))
+    return {"proc": proc, "bundle": bundle_of(world["home"], "manual__2026-01-01T00:00:00+00:00")}
+
+
+def test_summary_equals_ground_truth(world, clean_run):
+    summary = json.loads((clean_run["bundle"] / "summary.json").read_text(encoding="utf-8"))
+    truth = world["truth"]
+    for key in ("raw_rows", "quarantined_rows", "records", "duplicate_records", "unique_records"):
+        assert summary[key] == truth[key], key
+    for cat in ("tier_50", "tier_500", "tier_5000"):
+        assert summary["categories"][cat]["unique_records"] == truth["categories"][cat]["unique_records"], cat
+    assert "matches the generator's ground_truth.json" in clean_run["proc"].stdout
+
+
+def test_bundle_files_and_verify(world, clean_run):
+    bundle = clean_run["bundle"]
+    for name in [*DATA_FILES, "manifest.json", "summary.html", "SHA256SUMS"]:
+        assert (bundle / name).is_file(), name
+    assert (bundle / "records.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    assert sorted(p.name for p in (bundle / "validation").iterdir()) == sorted(
+        f"{s}.json" for s in ("raw_records", "quarantine", "records", "duplicate_links", "unique_records", "casefile_records"))
+    assert casefile(world["env"], "verify", str(bundle)).returncode == 0
+    manifest = json.loads((bundle / "manifest.json").read_text(encoding="utf-8"))
+    items = {i["path"]: i["sha256"] for i in manifest["evidence_items"]}
+    for path, digest in items.items():
+        assert sha256(world["sample"] / "evidence" / path) == digest
+    ledgers = manifest["ledgers"]
+    assert ledgers["intake"]["records_in"] == world["truth"]["raw_rows"]
+    assert ledgers["deduplicate"]["records_in"] == ledgers["deduplicate"]["records_out"] + ledgers["deduplicate"]["duplicates"]
+    # the original evidence in the store is read-only and unchanged
+    for path, digest in items.items():
+        stored = world["home"] / "evidence" / CASE / SEIZURE / path
+        assert sha256(stored) == digest and not stored.stat().st_mode & 0o222
+
+
+def test_fail_then_rerun_is_byte_identical(world, clean_run):
+    env_fail = {**world["env"], "CASEFILE_FAIL_STAGE": "normalize"}
+    failed = casefile(env_fail, "run", "--case", CASE, "--seizure", SEIZURE, "--evidence", str(world["sample"] / "evidence"),
+                      "--logical-date", "2026-01-02T00:00:00+00:00", "--seizure-date", "2026-01-01", check=False)
+    assert failed.returncode == 1
+    assert "stage 'normalize' has no committed output" in failed.stdout
+    status = casefile(world["env"], "status", "--case", CASE, "--seizure", SEIZURE).stdout
+    assert "intake       committed" in status and "normalize    not committed" in status
+    intake_marker = world["home"] / "work" / CASE / SEIZURE / "manual__2026-01-02T00-00-00-00-00" / "intake" / "_COMMITTED.json"
+    before = intake_marker.stat().st_mtime_ns
+
+    rerun = casefile(world["env"], "rerun", "--case", CASE, "--seizure", SEIZURE)
+    assert "stage intake:" not in rerun.stdout  # the intake application did not start again
+    assert intake_marker.stat().st_mtime_ns == before
+    second = bundle_of(world["home"], "manual__2026-01-02T00:00:00+00:00")
+    for name in DATA_FILES:
+        assert sha256(second / name) == sha256(clean_run["bundle"] / name), name
+    assert casefile(world["env"], "verify", str(second)).returncode == 0
+
+
+def test_pull_copies_and_verifies_latest(world, clean_run, tmp_path):
+    dest = tmp_path / "pulled"
+    out = casefile(world["env"], "pull", "--case", CASE, "--seizure", SEIZURE, "--dest", str(dest)).stdout
+    assert "(verified)" in out
+    assert (dest / "SHA256SUMS").is_file() and (dest / "records.csv").is_file()
