@@ -82,11 +82,12 @@ class Config:
     def digest(self) -> str:
         """SHA-256 of the settings that decide outputs (recorded in every manifest).
 
-        The fault-injection switch and the Airflow retry count do not change what a successful run
-        produces, so they are left out: a fail-then-rerun gives the same digest as a clean run.
+        The fault-injection switch, the Airflow retry count, the data root and the Spark settings
+        (master, profile, tuning) do not change what a successful run produces, so they are left
+        out: a fail-then-rerun, or the same seizure on a cluster, gives the same digest.
         """
         data = json.loads(self.to_json())
-        for key in ("fail_stage", "retries", "home", "spark_master"):
+        for key in ("fail_stage", "retries", "home", "spark_master", "spark_profile", "spark_conf"):
             data.pop(key, None)
         canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
@@ -120,7 +121,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> Config:
 
     Environment variables: ``CASEFILE_HOME``, ``CASEFILE_STORAGE`` (local|minio),
     ``CASEFILE_MINIO_ENDPOINT``, ``CASEFILE_SPARK_MASTER``, ``CASEFILE_SPARK_PROFILE``,
-    ``CASEFILE_INSIDER``, ``CASEFILE_FAIL_STAGE``.
+    ``CASEFILE_INSIDER``, ``CASEFILE_FAIL_STAGE``, ``CASEFILE_SPARK_CONF`` (JSON object of extra
+    Spark settings, merged over the profile).
 
     Raises:
         ConfigError: a file is missing or a value is not valid.
@@ -154,6 +156,12 @@ def load_config(overrides: dict[str, Any] | None = None) -> Config:
     if profile is None:
         raise ConfigError(f"unknown Spark profile {values['spark_profile']!r} (configs/spark.yaml)")
     values["spark_conf"] = {str(k): str(v) for k, v in profile.items()}
+    if env.get("CASEFILE_SPARK_CONF"):  # extra Spark settings as a JSON object (benchmarks, tuning)
+        try:
+            extra_conf = json.loads(env["CASEFILE_SPARK_CONF"])
+        except ValueError as exc:
+            raise ConfigError("CASEFILE_SPARK_CONF must be a JSON object of Spark settings") from exc
+        values["spark_conf"].update({str(k): str(v) for k, v in extra_conf.items()})
     values["synonyms"] = {field_: tuple(str(s) for s in names) for field_, names in synonyms.items()}
     values["categories"] = tuple(
         CategoryRule(key=key, law=str(c.get("law", "")), serious=int(c["serious"]),
