@@ -1,0 +1,318 @@
+"""MySQL dumps (``mysqldump``, Navicat, phpMyAdmin exports) read without restoring a database.
+
+What is read:
+
+- ``CREATE TABLE `t` (...)`` names the columns of ``t`` (key and constraint lines are skipped);
+- ``INSERT [IGNORE] INTO `t` [(`c1`, `c2`)] VALUES (...),(...);`` and ``REPLACE INTO``: every
+  tuple is one row; the column list of the statement wins over the table's; a table with neither
+  gets ``col_1..col_n`` and fields inferred from content (:mod:`jobs.intake.columns`);
+- string literals in single or double quotes with MySQL's backslash escapes (``\\0 \\' \\" \\b \\n
+  \\r \\t \\Z \\\\``; ``\\%`` and ``\\_`` keep their backslash; any other ``\\x`` is ``x``) and doubled
+  quotes (MySQL 8.0 reference, "String Literals"); ``NULL`` is a missing value; numbers and other
+  bare words are kept as written (never through a float); ``_binary``/``_utf8mb4`` introducers are
+  dropped;
+- everything else (comments, ``SET``, ``LOCK TABLES``, ``DROP``...) is counted as other lines.
+
+Locator of an SQL row: ``sheet`` = table name, ``line_number`` = the line where its ``INSERT``
+statement starts, ``sub_index`` = the tuple's 1-based index inside that statement (part of the
+record id), ``byte_offset`` = the byte offset of the tuple's opening parenthesis in the file.
+
+Ledger: ``physical_lines = statement_lines (lines of INSERT statements) + other_lines +
+blank_lines``; ``rows_read`` = tuples read = records + quarantined.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from jobs.intake.columns import infer_fields
+from jobs.intake.parsers import (
+    SQL_PARSE_ERROR,
+    SQL_VALUE_COUNT,
+    UNDECODABLE,
+    ItemStats,
+    ParseOptions,
+    ParsedRow,
+    _escape_bytes,
+    detect_encoding_verbose,
+    iter_lines,
+)
+
+_STRING = {"'": re.compile(r"'((?:[^'\\]|\\.|'')*)'", re.S), '"': re.compile(r'"((?:[^"\\]|\\.|"")*)"', re.S)}
+_SCAN = re.compile(r"['\"`;]")
+_ESCAPES = {"0": "\x00", "'": "'", '"': '"', "b": "\b", "n": "\n", "r": "\r", "t": "\t", "Z": "\x1a",
+            "\\": "\\", "%": "\\%", "_": "\\_"}
+_ESCAPE_RE = re.compile(r"\\(.)", re.S)
+_IDENT = r"(?:`(?:[^`]|``)+`|\"[^\"]+\"|[A-Za-z_$][\w$]*)"
+_INSERT_RE = re.compile(
+    rf"^\s*(?:INSERT|REPLACE)(?:\s+(?:LOW_PRIORITY|DELAYED|HIGH_PRIORITY|IGNORE))*\s+(?:INTO\s+)?"
+    rf"((?:{_IDENT}\s*\.\s*)?{_IDENT})\s*(\([^)]*\))?\s*VALUES?\s*", re.I | re.S)
+_CREATE_RE = re.compile(rf"^\s*CREATE\s+(?:TEMPORARY\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?((?:{_IDENT}\s*\.\s*)?{_IDENT})\s*\(", re.I | re.S)
+_COLUMN_RE = re.compile(rf"\s*({_IDENT})")
+_NOT_COLUMNS = {"primary", "key", "unique", "index", "constraint", "fulltext", "spatial", "foreign", "check"}
+_BARE = re.compile(r"[^,)\s]+")
+_INTRODUCER = re.compile(r"_(?:binary|utf8mb4|utf8|latin1|gbk|gb18030)\s*(?=['\"])", re.I)
+
+
+def _ident(text: str) -> str:
+    text = text.strip()
+    if "." in text and not text.startswith(("`", '"')) or re.match(rf"{_IDENT}\s*\.\s*{_IDENT}$", text):
+        text = re.split(r"\s*\.\s*(?=[`\"A-Za-z_$])", text)[-1]
+    if text[:1] == "`":
+        return text[1:-1].replace("``", "`")
+    if text[:1] == '"':
+        return text[1:-1]
+    return text
+
+
+def unescape(body: str, quote: str) -> str:
+    """A MySQL string literal's body with its escapes resolved (MySQL 8.0 "String Literals")."""
+    if "\\" in body:
+        body = _ESCAPE_RE.sub(lambda m: _ESCAPES.get(m.group(1), m.group(1)), body)
+    return body.replace(quote * 2, quote)
+
+
+def _split_top_level(body: str) -> list[str]:
+    parts, depth, start, i = [], 0, 0, 0
+    while i < len(body):
+        ch = body[i]
+        if ch in "'\"":
+            m = _STRING[ch].match(body, i)
+            i = m.end() if m else len(body)
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(body[start:i])
+            start = i + 1
+        i += 1
+    parts.append(body[start:])
+    return parts
+
+
+def create_table_columns(statement: str) -> tuple[str, list[str]] | None:
+    """``(table, columns)`` of a ``CREATE TABLE`` statement, or ``None``."""
+    m = _CREATE_RE.match(statement)
+    if not m:
+        return None
+    body = statement[m.end():]
+    end = body.rfind(")")
+    columns = []
+    for part in _split_top_level(body[:end] if end >= 0 else body):
+        c = _COLUMN_RE.match(part)
+        if not c:
+            continue
+        word = c.group(1)
+        if not word.startswith(("`", '"')) and word.lower() in _NOT_COLUMNS:
+            continue
+        columns.append(_ident(word))
+    return _ident(m.group(1)), columns
+
+
+class _SyntaxError(Exception):
+    pass
+
+
+def parse_tuples(text: str, pos: int) -> Iterator[tuple[int, int, list[str | None]]]:
+    """Tuples of an INSERT's VALUES list from ``pos``: ``(start, end, values)`` per tuple.
+
+    Raises:
+        _SyntaxError: with the position where the list stops making sense.
+    """
+    n = len(text)
+    while True:
+        while pos < n and text[pos] in " \t\r\n,":
+            pos += 1
+        if pos >= n or text[pos] == ";":
+            return
+        if text[pos] != "(":
+            raise _SyntaxError(pos)
+        start = pos
+        pos += 1
+        values: list[str | None] = []
+        while True:
+            while pos < n and text[pos] in " \t\r\n":
+                pos += 1
+            if pos >= n:
+                raise _SyntaxError(start)
+            ch = text[pos]
+            if ch == "_" and (m := _INTRODUCER.match(text, pos)):
+                pos = m.end()
+                ch = text[pos]
+            if ch in "'\"":
+                m = _STRING[ch].match(text, pos)
+                if not m:
+                    raise _SyntaxError(start)
+                values.append(unescape(m.group(1), ch))
+                pos = m.end()
+            elif ch == ")" and not values:
+                pos += 1
+                break
+            else:
+                m = _BARE.match(text, pos)
+                if not m:
+                    raise _SyntaxError(start)
+                word = m.group(0)
+                values.append(None if word.upper() == "NULL" else word)
+                pos = m.end()
+            while pos < n and text[pos] in " \t\r\n":
+                pos += 1
+            if pos < n and text[pos] == ",":
+                pos += 1
+                continue
+            if pos < n and text[pos] == ")":
+                pos += 1
+                break
+            raise _SyntaxError(start)
+        yield start, pos, values
+
+
+def parse_sql_dump(path: Path, stats: ItemStats, options: ParseOptions) -> Iterator[ParsedRow]:
+    """Rows of a MySQL dump; see the module docstring for what is read and the locator."""
+    encoding, confidence, bom, detected = detect_encoding_verbose(path)
+    stats.format, stats.encoding, stats.encoding_confidence = "sql", encoding, confidence
+    stats.encoding_detected = detected
+    codec = "utf-8" if encoding == "utf-8-sig" else encoding
+    tables: dict[str, list[str]] = {}
+    inferred: dict[str, list[str | None]] = {}
+
+    statement: list = []  # Lines of the open statement
+    quote: str | None = None  # open string quote carried across lines
+
+    def line_end_state(text: str, quote: str | None) -> tuple[str | None, bool]:
+        """(open quote at the end of ``text``, whether a ``;`` outside strings ends it)."""
+        pos, ended = 0, False
+        if quote is not None:
+            m = _STRING[quote].match(quote + text)
+            if m is None:
+                return quote, False
+            pos = m.end() - 1
+            quote = None
+        while True:
+            m = _SCAN.search(text, pos)
+            if m is None:
+                return None, ended and not text[pos:].strip()
+            ch = m.group(0)
+            if ch == ";":
+                ended = True
+                pos = m.end()
+                continue
+            ended = False
+            if ch == "`":
+                close = text.find("`", m.end())
+                if close < 0:
+                    return None, False
+                pos = close + 1
+                continue
+            s = _STRING[ch].match(text, m.start())
+            if s is None:
+                return ch, False
+            pos = s.end()
+
+    def finish(lines: list) -> Iterator[ParsedRow]:
+        text = "\n".join(ln.text for ln in lines)
+        first = lines[0]
+        created = create_table_columns(text)
+        if created is not None:
+            table, columns = created
+            tables[table] = columns
+            stats.other_lines += len(lines)
+            return
+        m = _INSERT_RE.match(text)
+        if m is None:
+            stats.other_lines += len(lines)
+            return
+        stats.statement_lines += len(lines)
+        table = _ident(m.group(1))
+        if table not in stats.sheets:
+            stats.sheets.append(table)
+        columns = [_ident(c) for c in _split_top_level(m.group(2)[1:-1])] if m.group(2) else tables.get(table)
+        # Byte offsets: line starts in ``text`` → file offsets, walked forward tuple by tuple.
+        starts, acc = [], 0
+        for ln in lines:
+            starts.append(acc)
+            acc += len(ln.text) + 1
+        walk = {"line": 0, "col": 0, "bytes": first.offset + (bom if first.number == 1 else 0)}
+
+        def offset_of(pos: int) -> int:
+            while walk["line"] + 1 < len(lines) and starts[walk["line"] + 1] <= pos:
+                ln = lines[walk["line"]]
+                walk["line"] += 1
+                walk["col"] = 0
+                walk["bytes"] = ln_next_offset(walk["line"])
+            ln_text = lines[walk["line"]].text
+            col = pos - starts[walk["line"]]
+            walk["bytes"] += len(ln_text[walk["col"]:col].encode(codec))
+            walk["col"] = col
+            return walk["bytes"]
+
+        def ln_next_offset(i: int) -> int:
+            return lines[i].offset
+
+        index = 0
+        pending_rows: list[tuple[int, int, int, list[str | None]]] = []
+        try:
+            for start, end, values in parse_tuples(text, m.end()):
+                index += 1
+                pending_rows.append((index, start, end, values))
+        except _SyntaxError as exc:
+            bad_at = exc.args[0]
+            index += 1
+            pending_rows.append((index, bad_at, len(text), None))
+        if columns is None:
+            width = max((len(v) for _, _, _, v in pending_rows if v is not None), default=0)
+            columns = [f"col_{i + 1}" for i in range(width)]
+            fields, why = infer_fields([v for _, _, _, v in pending_rows if v is not None and len(v) == width][: options.infer_sample_rows],
+                                       width, min_share=options.infer_min_share)
+            tables[table] = columns
+            inferred[table] = fields
+            stats.column_inference[table] = why
+        stats.headers.setdefault(table, list(columns))
+        stats.header_lines.setdefault(table, 0)
+        fields = inferred.get(table)
+        for idx, start, end, values in pending_rows:
+            stats.rows_read += 1
+            offset = offset_of(start)
+            if values is None:
+                stats.rows_quarantined += 1
+                yield ParsedRow(table, first.number, offset, text[start:end], reason_code=SQL_PARSE_ERROR, sub_index=idx)
+            elif len(values) != len(columns):
+                stats.rows_quarantined += 1
+                yield ParsedRow(table, first.number, offset, text[start:end], reason_code=SQL_VALUE_COUNT, sub_index=idx)
+            else:
+                stats.records += 1
+                yield ParsedRow(table, first.number, offset, text[start:end], cells=values, header=columns,
+                                fields=fields, sub_index=idx)
+
+    for line in iter_lines(path, encoding, bom):
+        stats.physical_lines += 1
+        if line.text is None:
+            if statement:
+                # A bad line inside a statement: the statement so far is read, the line quarantined.
+                yield from finish(statement)
+                statement, quote = [], None
+            stats.rows_read += 1
+            stats.rows_quarantined += 1
+            stats.statement_lines += 1
+            yield ParsedRow("", line.number, line.offset, _escape_bytes(line.raw, codec), reason_code=UNDECODABLE)
+            continue
+        text = line.text
+        if not statement:
+            stripped = text.strip()
+            if not stripped:
+                stats.blank_lines += 1
+                continue
+            if stripped.startswith(("--", "#")) or (stripped.startswith("/*") and stripped.rstrip(";").endswith("*/")):
+                stats.other_lines += 1
+                continue
+        statement.append(line)
+        quote, ended = line_end_state(text, quote)
+        if ended:
+            yield from finish(statement)
+            statement = []
+    if statement:
+        yield from finish(statement)
