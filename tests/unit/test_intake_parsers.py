@@ -172,3 +172,12 @@ def test_parse_item_to_parquet_balances_and_keeps_extra(tmp_path):
     assert (raw[0]["line_number"], raw[0]["byte_offset"]) == (2, len("姓名,手机号,备注\n".encode()))
     assert quarantine[0]["reason_code"] == "field_count_mismatch" and quarantine[0]["line_number"] == 3
     assert stats["column_mapping"] == {"": {"姓名": "name", "手机号": "phone", "备注": "extra"}}
+
+
+def test_separator_only_lines_are_rows_not_blank_lines(tmp_path):
+    p = tmp_path / "k.txt"
+    p.write_text("姓名----手机号\n张三----13912345678\n--------------------\n----\n  \n", encoding="gb18030")
+    rows, stats = rows_of(parse_delimited, p)
+    # 20 dashes = 6 empty cells (wrong count); "----" = 2 empty cells (right count, no data)
+    assert [(r.line_number, r.reason_code) for r in rows] == [(2, None), (3, "field_count_mismatch"), (4, "empty_row")]
+    assert (stats.rows_read, stats.records, stats.rows_quarantined, stats.blank_lines) == (3, 1, 2, 1)
