@@ -1,26 +1,104 @@
 """Intake stage: register and hash the evidence items, parse them in parallel, map columns,
 quarantine malformed rows, validate, commit.
 
+Archives are expanded first (:mod:`jobs.intake.archives`): their members become evidence items
+with their own hashes and ``parent_sha256``; refused members are listed with their reason. The
+members are written to ``<attempt>/_extracted`` (the run's work area, never the evidence store)
+and removed before the commit: they can be re-extracted from the sealed original.
+
 Outputs (``work/<case>/<seizure>/<run>/intake/data/``): ``raw_records`` and ``quarantine``
-(Parquet), ``evidence_items.json`` (one entry per item: hashes, format, encoding, counts,
-column mapping), ``validation/``. Ledger: rows read = raw records + quarantined rows.
+(Parquet), ``evidence_items.json`` (one entry per item: hashes, format, encoding and confidence,
+counts, line ledger, column mapping and why; archive members with parent and member path;
+refusals), ``validation/``. Ledgers: rows read = raw records + quarantined rows (stage and item);
+physical lines = rows + header + blank + continuation lines (item, see ``jobs.intake.parsers``).
 """
 
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Sequence
+from typing import Any
+from pathlib import Path
 
 from jobs.common import paths
 from jobs.common.custody import Ledger, begin_stage, commit_stage, is_committed
 from jobs.common.datasets import write_json, write_validated
 from jobs.common.schemas import QUARANTINE, RAW_RECORD
 from jobs.common.stage import StageRun, stage_main
+from jobs.common.errors import LedgerError
+from jobs.intake.archives import ArchiveLimits, expand_archive
 from jobs.intake.evidence import register_evidence, verify_item
-from jobs.intake.transforms import parse_item_to_parquet
+from jobs.intake.settings import load_intake_settings, settings_digest
+from jobs.intake.transforms import parse_item_to_parquet, write_empty_parts
 
 log = logging.getLogger("casefile")
 STAGE = "intake"
+
+
+def expand_items(originals: list[dict[str, Any]], work_dir: Path, limits: ArchiveLimits) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Expand archives and list what to parse.
+
+    Args:
+        originals: registered items, each with ``local_path`` (verified).
+        work_dir: extraction folder inside the intake attempt.
+        limits: archive limits.
+
+    Returns:
+        ``(entries, items)``: every evidence item in order (each original, then the members of an
+        archive right after it), each with its ``index``; and the parse tasks (``index``, ``path``,
+        ``local_path``, ``sha256``, ``name``) for :func:`parse_item_to_parquet`.
+    """
+    entries: list[dict[str, Any]] = []
+    for entry in originals:
+        local = Path(entry["local_path"])
+        kind, members = expand_archive(entry, local, work_dir, limits)
+        if kind is None:
+            entries.append(dict(entry))
+            continue
+        head = {**entry, "local_path": None, "format": f"archive:{kind}",
+                "members": sum(m["status"] == "extracted" for m in members),
+                "members_refused": sum(m["status"] == "refused" for m in members)}
+        log.info("archive item %s: %s, %d members extracted, %d refused", entry["path"], kind, head["members"], head["members_refused"])
+        entries.append(head)
+        entries.extend(members)
+    items = []
+    for index, entry in enumerate(entries):
+        entry["index"] = index
+        if entry.get("local_path") and entry.get("status", "extracted") == "extracted" and not entry.get("archive_kind"):
+            items.append({"index": index, "path": entry["path"], "local_path": entry["local_path"],
+                          "sha256": entry["sha256"], "name": entry.get("name") or Path(entry["path"]).name})
+    return entries, items
+
+
+def evidence_item_entries(entries: list[dict[str, Any]], parsed: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Join the parse results onto the evidence items and check each item's ledgers.
+
+    Returns:
+        ``(evidence_items, parsed stats in item order, refusals)``.
+
+    Raises:
+        LedgerError: naming the item whose rows or lines do not balance.
+    """
+    by_index = {s["index"]: s for s in parsed}
+    evidence_items, stats, refusals = [], [], []
+    for entry in entries:
+        st = by_index.get(entry["index"])
+        clean = {k: v for k, v in entry.items() if k not in ("local_path", "index", "name")}
+        if st is None:
+            # An archive (its members follow it) or a refused member: nothing parsed.
+            clean.setdefault("format", f"archive:{clean.get('archive_kind', '')}")
+            clean.update({k: clean.get(k, 0) for k in ("rows_read", "records", "rows_quarantined")})
+            if clean.get("status") == "refused":
+                refusals.append({k: clean[k] for k in ("path", "parent_sha256", "member_path", "refusal_reason")})
+            evidence_items.append(clean)
+            continue
+        stats.append(st)
+        if st["rows_read"] != st["records"] + st["rows_quarantined"] or not st["line_ledger"]["balanced"]:
+            raise LedgerError(f"item {entry['path']!r}: ledger does not balance: rows read {st['rows_read']}, records "
+                              f"{st['records']}, quarantined {st['rows_quarantined']}, lines {st['line_ledger']}")
+        evidence_items.append({**clean, **{k: v for k, v in st.items() if k not in ("index", "path")}})
+    return evidence_items, stats, refusals
 
 
 def run(sr: StageRun) -> None:
@@ -30,25 +108,28 @@ def run(sr: StageRun) -> None:
     register = register_evidence(sr.storage, sr.ctx.case_id, sr.ctx.seizure_id, sr.args.evidence or None)
     attempt = begin_stage(sr.storage, sr.ctx, STAGE)
     attempt_path = sr.storage.spark_path("work", attempt)
-    items = []
-    for index, entry in enumerate(register):
-        local = verify_item(sr.storage, sr.ctx.case_id, sr.ctx.seizure_id, entry)
-        items.append({"index": index, "path": entry["path"], "local_path": str(local), "sha256": entry["sha256"]})
+    settings = load_intake_settings()
+    limits = ArchiveLimits.from_settings(settings.get("archives"))
+    extracted = Path(attempt_path) / "_extracted"
+    originals = [{**entry, "local_path": str(verify_item(sr.storage, sr.ctx.case_id, sr.ctx.seizure_id, entry))} for entry in register]
+    entries, items = expand_items(originals, extracted, limits)
 
     spark = sr.get_spark()
     synonyms = {k: list(v) for k, v in sr.config.synonyms.items()}
-    stats = (
+    # One Spark task per item, largest first, so that the big items start at once and the small
+    # ones fill the other cores (longest-processing-time-first scheduling).
+    items.sort(key=lambda it: (-Path(it["local_path"]).stat().st_size, it["index"]))
+    parsed = (
         spark.sparkContext.parallelize(items, max(1, len(items)))
-        .map(lambda item: parse_item_to_parquet(item, attempt_path, synonyms))
+        .map(lambda item: parse_item_to_parquet(item, attempt_path, synonyms, settings))
         .collect()
-    )
-    stats.sort(key=lambda s: s["index"])
-    evidence_items = []
-    for entry, st in zip(register, stats):
-        if st["rows_read"] != st["records"] + st["rows_quarantined"]:
-            raise AssertionError(f"item {entry['path']!r}: rows read {st['rows_read']} != records + quarantined")
-        evidence_items.append({**entry, **{k: v for k, v in st.items() if k not in ("index", "path")}})
-        log.info("item %s: format=%s encoding=%s rows=%d quarantined=%d", entry["path"], st["format"], st["encoding"], st["rows_read"], st["rows_quarantined"])
+    ) if items else []
+    if not items:
+        write_empty_parts(attempt_path)
+    shutil.rmtree(extracted, ignore_errors=True)
+    evidence_items, stats, refusals = evidence_item_entries(entries, parsed)
+    for st in stats:
+        log.info("item %s: format=%s encoding=%s rows=%d quarantined=%d", st["path"], st["format"], st["encoding"], st["rows_read"], st["rows_quarantined"])
 
     rows_read = sum(s["rows_read"] for s in stats)
     n_records = sum(s["records"] for s in stats)
@@ -70,8 +151,11 @@ def run(sr: StageRun) -> None:
     commit_stage(sr.storage, sr.ctx, STAGE, {
         "stage": STAGE, "run_id": sr.ctx.run_id, "ledger": ledger.to_dict(),
         "datasets": {"raw_records": n_records, "quarantine": n_quarantined},
-        "items": [{"path": e["path"], "sha256": e["sha256"]} for e in evidence_items],
+        "items": [{"path": e["path"], "sha256": e.get("sha256"), **({"parent_sha256": e["parent_sha256"]} if "parent_sha256" in e else {})}
+                  for e in evidence_items],
+        "refusals": refusals,
         "config_digest": sr.config.digest(),
+        "intake_settings": settings, "intake_settings_digest": settings_digest(settings),
     })
     log.info("intake committed: %d rows read, %d raw records, %d quarantined", rows_read, n_records, n_quarantined)
 

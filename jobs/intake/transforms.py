@@ -139,6 +139,17 @@ def _arrow_schemas():
     return raw, quarantine
 
 
+def write_empty_parts(out_dir: str) -> None:
+    """Empty ``raw_records`` and ``quarantine`` parts (a seizure with no parsable item)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    raw_schema, q_schema = _arrow_schemas()
+    for name, schema in (("raw_records", raw_schema), ("quarantine", q_schema)):
+        Path(out_dir, name).mkdir(parents=True, exist_ok=True)
+        pq.write_table(pa.Table.from_pylist([], schema=schema), Path(out_dir, name, "part-empty.parquet"))
+
+
 def parse_options(synonyms: Mapping[str, Iterable[str]], settings: Mapping[str, Any] | None = None) -> ParseOptions:
     """Parser options from the synonyms table and the ``intake`` settings (configs/pipeline.yaml)."""
     settings = settings or {}

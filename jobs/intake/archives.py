@@ -1,0 +1,479 @@
+"""Archives in a seizure: zip, tar (plain, gz, bz2, xz), gz and 7z, expanded into evidence items.
+
+Every member that is a regular file becomes an evidence item of its own: its bytes are written to
+the run's work area (``<intake attempt>/_extracted/<sha256 of the archive's item path>[:16]/<ordinal><ext>``, a name
+made by intake, never the member's own name), hashed (SHA-256, MD5, SM3: 法发〔2016〕22号 art. 5),
+and recorded with ``parent_sha256`` (the archive's SHA-256), ``parent_path`` and ``member_path``;
+its item path is ``<archive path>/<member path>``. The original archive in the evidence store is
+only read. Archives inside archives are expanded the same way up to ``max_depth``.
+
+Refused members (listed in ``evidence_items`` with ``format = refused:<reason>``, never written):
+
+=======================  ===================================================================
+``path_traversal``       a ``..`` component (would leave the extraction folder)
+``absolute_path``        the name starts with ``/``
+``drive_letter``         the name starts with a Windows drive (``C:``)
+``backslash_in_path``    the name holds ``\\`` (a Windows separator: ``..\\..\\x`` on extraction)
+``invalid_name``         an empty name or a NUL character
+``link_member``          a symbolic or hard link
+``path_through_link``    a name that goes through a link member of the same archive
+``special_member``       a device, FIFO or other non-regular member
+``encrypted_member``     needs a password
+``member_too_large``     more than ``max_member_bytes`` (declared, or seen while writing)
+``archive_too_large``    the archive's members together exceed ``max_total_bytes``
+``compression_ratio``    expands more than ``max_ratio`` times its compressed size (a
+                         decompression bomb); checked on the declared sizes and while writing
+``too_many_members``     beyond ``max_members``
+``nesting_too_deep``     an archive nested deeper than ``max_depth``
+``corrupt_member``       a CRC or format error while reading the member
+``corrupt_archive``      the archive cannot be opened (the archive item itself)
+=======================  ===================================================================
+
+Limits come from ``configs/pipeline.yaml`` ``intake.archives``. Zip member names without the UTF-8
+flag (bit 11) are decoded as UTF-8 if every such name is valid UTF-8, else GB18030 (Chinese
+Windows "ANSI"), else Big5-HKSCS, else CP437 (the zip specification's default, APPNOTE 4.4.17).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import re
+import stat
+import tarfile
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any, BinaryIO
+
+from jobs.common.custody import HASH_ALGORITHMS
+
+CHUNK = 1 << 20
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+_7Z_MAGIC = b"7z\xbc\xaf\x27\x1c"
+_GZ_MAGIC = b"\x1f\x8b"
+_BZ2_MAGIC = b"BZh"
+_XZ_MAGIC = b"\xfd7zXZ\x00"
+_WORKBOOK_EXTENSIONS = {".xlsx", ".xlsm", ".docx", ".pptx"}
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+@dataclass(frozen=True)
+class ArchiveLimits:
+    """Limits against decompression bombs and runaway archives (configs/pipeline.yaml)."""
+
+    max_depth: int = 4
+    max_members: int = 100_000
+    max_member_bytes: int = 8 << 30
+    max_total_bytes: int = 32 << 30
+    max_ratio: float = 200.0
+    ratio_floor_bytes: int = 1 << 20  # the ratio rule applies from this many uncompressed bytes
+
+    @staticmethod
+    def from_settings(settings: dict[str, Any] | None) -> "ArchiveLimits":
+        s = dict(settings or {})
+        return ArchiveLimits(**{k: type(getattr(ArchiveLimits, k))(v) for k, v in s.items() if k in ArchiveLimits.__dataclass_fields__})
+
+
+class Refused(Exception):
+    """A member (or archive) intake will not extract; ``args[0]`` is the reason code."""
+
+
+def archive_kind(path: Path, name: str | None = None) -> str | None:
+    """``zip``, ``tar``, ``gz``, ``7z`` or ``None`` (not an archive), from the bytes, then the name.
+
+    A zip whose name ends ``.xlsx``/``.xlsm`` is a workbook, not an archive.
+    """
+    name = name or path.name
+    with open(path, "rb") as fh:
+        head = fh.read(512)
+    lower = name.lower()
+    if head.startswith(_ZIP_MAGIC):
+        return None if PurePosixPath(lower).suffix in _WORKBOOK_EXTENSIONS else "zip"
+    if head.startswith(_7Z_MAGIC):
+        return "7z"
+    if len(head) >= 262 and head[257:262] == b"ustar":
+        return "tar"
+    if head.startswith((_GZ_MAGIC, _BZ2_MAGIC, _XZ_MAGIC)):
+        try:
+            with tarfile.open(path, "r:*") as tf:
+                tf.next()
+            return "tar"
+        except (tarfile.TarError, OSError, EOFError):
+            return "gz" if head.startswith(_GZ_MAGIC) else None
+    return None
+
+
+def refuse_name(name: str) -> str | None:
+    """The reason code refusing a member name, or ``None`` when it is safe inside a folder."""
+    if not name or "\x00" in name:
+        return "invalid_name"
+    if "\\" in name:
+        return "backslash_in_path"
+    if name.startswith("/"):
+        return "absolute_path"
+    if _DRIVE.match(name):
+        return "drive_letter"
+    if any(part == ".." for part in name.split("/")):
+        return "path_traversal"
+    return None
+
+
+def _zip_names(zf: zipfile.ZipFile) -> tuple[dict[zipfile.ZipInfo, str], str]:
+    """Member names decoded (see the module docstring) and the encoding used for unflagged names."""
+    raw = {info: info.filename.encode("cp437") for info in zf.infolist() if not info.flag_bits & 0x800}
+    non_ascii = [b for b in raw.values() if any(c > 0x7F for c in b)]
+    encoding = "cp437"
+    for candidate in ("utf-8", "gb18030", "big5hkscs"):
+        try:
+            for b in non_ascii:
+                b.decode(candidate, errors="strict")
+        except UnicodeDecodeError:
+            continue
+        encoding = candidate
+        break
+    if not non_ascii:
+        encoding = "ascii"
+    names = {info: (raw[info].decode(encoding if encoding != "ascii" else "cp437") if info in raw else info.filename)
+             for info in zf.infolist()}
+    return names, encoding
+
+
+class _Writer:
+    """Writes one member's bytes to its work-area file with the limits and all hashes."""
+
+    def __init__(self, dest: Path, limits: ArchiveLimits, compressed: int | None, budget: dict[str, int]) -> None:
+        self.dest = dest
+        self.limits = limits
+        self.compressed = compressed
+        self.budget = budget
+        self.size = 0
+        self.hashers = {a: hashlib.new(a) for a in HASH_ALGORITHMS}
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        self.fh: BinaryIO | None = open(dest, "xb")
+
+    def write(self, chunk: bytes) -> int:
+        self.size += len(chunk)
+        self.budget["written"] += len(chunk)
+        if self.size > self.limits.max_member_bytes:
+            raise Refused("member_too_large")
+        if self.budget["written"] > self.limits.max_total_bytes:
+            raise Refused("archive_too_large")
+        if self.compressed is not None and self.size > self.limits.ratio_floor_bytes \
+                and self.size > self.limits.max_ratio * max(1, self.compressed):
+            raise Refused("compression_ratio")
+        if self.budget["written"] > self.limits.ratio_floor_bytes \
+                and self.budget["written"] > self.limits.max_ratio * max(1, self.budget["archive_bytes"]):
+            raise Refused("compression_ratio")
+        for h in self.hashers.values():
+            h.update(chunk)
+        assert self.fh is not None
+        self.fh.write(chunk)
+        return len(chunk)
+
+    def copy_from(self, stream: BinaryIO) -> None:
+        while chunk := stream.read(CHUNK):
+            self.write(chunk)
+
+    def close(self) -> dict[str, Any]:
+        if self.fh is not None:
+            self.fh.close()
+            self.fh = None
+        return {"bytes": self.size, **{a: h.hexdigest() for a, h in self.hashers.items()}}
+
+    def discard(self) -> None:
+        if self.fh is not None:
+            self.fh.close()
+            self.fh = None
+        self.dest.unlink(missing_ok=True)
+
+
+def _suffix(name: str) -> str:
+    """A safe extension for the work-area file (the format is detected from it): ``.csv``, ``.tar.gz``."""
+    p = PurePosixPath(name.replace("\\", "/"))
+    suffixes = "".join(p.suffixes[-2:]) if p.suffixes[-2:-1] == [".tar"] else p.suffix
+    return suffixes.lower() if re.fullmatch(r"(\.[A-Za-z0-9]{1,8}){0,2}", suffixes) else ""
+
+
+def expand_archive(entry: dict[str, Any], local: Path, work_dir: Path, limits: ArchiveLimits, *,
+                   depth: int = 1) -> tuple[str | None, list[dict[str, Any]]]:
+    """Expand one archive item into member items and refusals, recursively.
+
+    Args:
+        entry: the archive's evidence item (``path``, ``sha256``).
+        local: the archive's bytes (read only).
+        work_dir: the run's extraction folder (inside the intake attempt).
+        limits: the configured limits.
+        depth: nesting level of ``entry``'s members (1 for an original archive).
+
+    Returns:
+        ``(kind, members)``: the archive kind, ``None`` if ``local`` is not an archive; each member
+        is ``{"path", "member_path", "parent_path", "parent_sha256", "name_encoding", "depth",
+        "status": "extracted"|"refused", ...}`` with, when extracted, ``local_path``, ``name``,
+        ``bytes`` and the hashes, when refused ``refusal_reason`` and ``format = refused:<reason>``.
+    """
+    kind = archive_kind(local, entry.get("name") or entry["path"])
+    if kind is None:
+        return None, []
+    # One folder per archive item path (two copies of one archive have one hash, not one path).
+    out_dir = work_dir / hashlib.sha256(entry["path"].encode("utf-8")).hexdigest()[:16]
+    budget = {"written": 0, "archive_bytes": local.stat().st_size}
+
+    def base_of(member_path: str, name_encoding: str) -> dict[str, Any]:
+        return {"path": f"{entry['path']}/{member_path}", "member_path": member_path,
+                "parent_path": entry["path"], "parent_sha256": entry["sha256"],
+                "name_encoding": name_encoding, "depth": depth}
+
+    # (member base, written file or None, hashes or a refusal reason)
+    done: list[tuple[dict[str, Any], Path | None, dict[str, Any] | str]] = []
+    try:
+        if kind == "7z":
+            done = _7z_expand(local, entry, out_dir, limits, base_of)
+        else:
+            readers = {"zip": _zip_members, "tar": _tar_members, "gz": _gz_members}
+            for ordinal, (member_path, name_encoding, opener) in enumerate(readers[kind](local, entry, limits), start=1):
+                base = base_of(member_path, name_encoding)
+                if ordinal > limits.max_members:
+                    done.append((base, None, "too_many_members"))
+                    continue
+                if isinstance(opener, str):
+                    done.append((base, None, opener))
+                    continue
+                dest = out_dir / f"{ordinal:06d}{_suffix(member_path)}"
+                try:
+                    done.append((base, dest, opener(dest, budget).close()))
+                except Refused as exc:
+                    done.append((base, None, exc.args[0]))
+                except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError, ValueError, RuntimeError, zlib.error):
+                    dest.unlink(missing_ok=True)
+                    done.append((base, None, "corrupt_member"))
+    except Refused as exc:
+        done.append((base_of("*", ""), None, exc.args[0]))
+
+    results: list[dict[str, Any]] = []
+    for base, dest, got in done:
+        if isinstance(got, str) or dest is None:
+            results.append(_refused(base, got if isinstance(got, str) else "corrupt_member"))
+            continue
+        member = {**base, "status": "extracted", "local_path": str(dest), "name": PurePosixPath(base["member_path"]).name, **got}
+        results.append(member)
+        if depth < limits.max_depth:
+            nested_kind, nested = expand_archive(member, dest, work_dir, limits, depth=depth + 1)
+            if nested_kind is not None:
+                member["archive_kind"] = nested_kind
+                results.extend(nested)
+        elif archive_kind(dest, base["member_path"]) is not None:
+            member["archive_kind"] = "not expanded"
+            results.append(_refused({"path": f"{member['path']}/*", "member_path": "*", "parent_path": member["path"],
+                                     "parent_sha256": member["sha256"], "name_encoding": "", "depth": depth + 1},
+                                    "nesting_too_deep"))
+    return kind, results
+
+
+def _refused(base: dict[str, Any], reason: str) -> dict[str, Any]:
+    return {**base, "status": "refused", "refusal_reason": reason,
+            "format": f"refused:{reason}", "bytes": None, "rows_read": 0, "records": 0, "rows_quarantined": 0}
+
+
+Opener = Any  # Callable[[Path, dict], _Writer] or a refusal reason (str)
+
+
+def _zip_members(local: Path, entry: dict[str, Any], limits: ArchiveLimits) -> Iterator[tuple[str, str, Opener]]:
+    try:
+        zf = zipfile.ZipFile(local)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise Refused("corrupt_archive") from exc
+    with zf:
+        names, encoding = _zip_names(zf)
+        for info in zf.infolist():
+            name = names[info]
+            if info.is_dir():
+                continue
+            mode = info.external_attr >> 16
+            why = refuse_name(name)
+            if why is None and stat.S_ISLNK(mode):
+                why = "link_member"
+            elif why is None and mode and not stat.S_ISREG(mode) and stat.S_IFMT(mode):
+                why = "special_member"
+            elif why is None and info.flag_bits & 0x1:
+                why = "encrypted_member"
+            elif why is None and info.file_size > limits.max_member_bytes:
+                why = "member_too_large"
+            elif why is None and info.file_size > limits.ratio_floor_bytes and info.file_size > limits.max_ratio * max(1, info.compress_size):
+                why = "compression_ratio"
+            if why is not None:
+                yield name, encoding, why
+                continue
+
+            def opener(dest: Path, budget: dict[str, int], info: zipfile.ZipInfo = info) -> _Writer:
+                w = _Writer(dest, limits, info.compress_size, budget)
+                try:
+                    with zf.open(info) as src:
+                        w.copy_from(src)
+                except BaseException:
+                    w.discard()
+                    raise
+                return w
+
+            yield name, encoding, opener
+
+
+def _tar_members(local: Path, entry: dict[str, Any], limits: ArchiveLimits) -> Iterator[tuple[str, str, Opener]]:
+    try:
+        tf = tarfile.open(local, "r:*")
+    except (tarfile.TarError, OSError) as exc:
+        raise Refused("corrupt_archive") from exc
+    links: set[str] = set()
+    with tf:
+        for info in tf:
+            name = info.name
+            if info.isdir():
+                continue
+            why = refuse_name(name)
+            norm = name[2:] if name.startswith("./") else name
+            parents = {"/".join(norm.split("/")[:i]) for i in range(1, norm.count("/") + 1)}
+            if info.issym() or info.islnk():
+                links.add(norm.rstrip("/"))
+                why = why or "link_member"
+            elif why is None and parents & links:
+                why = "path_through_link"
+            elif why is None and not info.isreg():
+                why = "special_member"
+            elif why is None and info.size > limits.max_member_bytes:
+                why = "member_too_large"
+            if why is not None:
+                yield name, "utf-8", why
+                continue
+
+            def opener(dest: Path, budget: dict[str, int], info: tarfile.TarInfo = info) -> _Writer:
+                w = _Writer(dest, limits, None, budget)
+                try:
+                    src = tf.extractfile(info)
+                    assert src is not None
+                    with src:
+                        w.copy_from(src)
+                except BaseException:
+                    w.discard()
+                    raise
+                return w
+
+            yield name, "utf-8", opener
+
+
+def _gz_members(local: Path, entry: dict[str, Any], limits: ArchiveLimits) -> Iterator[tuple[str, str, Opener]]:
+    name = PurePosixPath(entry.get("name") or entry["path"]).name
+    member = name[:-3] if name.lower().endswith(".gz") else (name[:-4] + ".tar" if name.lower().endswith(".tgz") else name + ".out")
+
+    def opener(dest: Path, budget: dict[str, int]) -> _Writer:
+        w = _Writer(dest, limits, local.stat().st_size, budget)
+        try:
+            with gzip.open(local, "rb") as src:
+                w.copy_from(src)
+        except BaseException:
+            w.discard()
+            raise
+        return w
+
+    yield member, "", opener
+
+
+def _7z_expand(local: Path, entry: dict[str, Any], out_dir: Path, limits: ArchiveLimits,
+               base_of: Any) -> list[tuple[dict[str, Any], Path | None, dict[str, Any] | str]]:
+    """Members of a 7z archive, extracted in one pass (7z is solid: one member at a time would
+    decompress the block again for each) through py7zr's writer factory, so that every byte goes
+    through the same limits and hashes as the other formats and nothing is written by name."""
+    import py7zr
+    from py7zr.io import Py7zIO, WriterFactory
+
+    try:
+        archive = py7zr.SevenZipFile(local, mode="r")
+    except (py7zr.exceptions.Bad7zFile, OSError, EOFError) as exc:
+        raise Refused("corrupt_archive") from exc
+    with archive:
+        if archive.needs_password():
+            raise Refused("encrypted_member")
+        infos = [i for i in archive.list() if not i.is_directory]
+        if len(infos) > limits.max_members:
+            raise Refused("too_many_members")
+        plan: dict[str, Path] = {}
+        out: list[tuple[dict[str, Any], Path | None, dict[str, Any] | str]] = []
+        links: set[str] = set()
+        total = 0
+        for ordinal, info in enumerate(infos, start=1):
+            name = info.filename
+            why = refuse_name(name)
+            if info.is_symlink:
+                links.add(name)
+                why = why or "link_member"
+            elif why is None and any("/".join(name.split("/")[:i]) in links for i in range(1, name.count("/") + 1)):
+                why = "path_through_link"
+            elif why is None and not info.is_file:
+                why = "special_member"
+            elif why is None and info.uncompressed > limits.max_member_bytes:
+                why = "member_too_large"
+            if why is None:
+                total += info.uncompressed
+                plan[name] = out_dir / f"{ordinal:06d}{_suffix(name)}"
+            out.append((base_of(name, "utf-8"), plan.get(name), why or {}))
+        archive_bytes = local.stat().st_size
+        if total > limits.max_total_bytes:
+            raise Refused("archive_too_large")
+        if total > limits.ratio_floor_bytes and total > limits.max_ratio * max(1, archive_bytes):
+            raise Refused("compression_ratio")
+        budget = {"written": 0, "archive_bytes": archive_bytes}
+        done: dict[str, dict[str, Any] | str] = {}
+
+        class _IO(Py7zIO):
+            def __init__(self, name: str) -> None:
+                self.name = name
+                self.writer = _Writer(plan[name], limits, None, budget) if name in plan else None
+
+            def write(self, s: bytes | bytearray) -> int:
+                if self.writer is not None and self.name not in done:
+                    try:
+                        self.writer.write(bytes(s))
+                    except Refused as exc:
+                        done[self.name] = exc.args[0]
+                        self.writer.discard()
+                return len(s)
+
+            def read(self, size: int | None = None) -> bytes:
+                return b""
+
+            def seek(self, offset: int, whence: int = 0) -> int:
+                return 0
+
+            def flush(self) -> None:
+                pass
+
+            def size(self) -> int:
+                return self.writer.size if self.writer else 0
+
+            def close(self) -> None:
+                if self.writer is not None and self.name not in done:
+                    done[self.name] = self.writer.close()
+
+        class _Factory(WriterFactory):
+            def create(self, filename: str) -> Py7zIO:
+                return _IO(filename)
+
+        if plan:
+            try:
+                archive.extract(targets=list(plan), factory=_Factory())
+            except (py7zr.exceptions.Bad7zFile, py7zr.exceptions.CrcError, OSError, EOFError, ValueError) as exc:
+                for name in plan:
+                    done.setdefault(name, "corrupt_member")
+                    Path(plan[name]).unlink(missing_ok=True)
+                    _ = exc
+        result = []
+        for base, dest, why in out:
+            if dest is None:
+                result.append((base, None, why))
+            else:
+                got = done.get(base["member_path"], "corrupt_member")
+                if isinstance(got, str):
+                    dest.unlink(missing_ok=True)
+                result.append((base, dest if not isinstance(got, str) else None, got))
+        return result
