@@ -67,6 +67,7 @@ _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 # Reason codes of rows that cannot be used (quarantine.csv).
 FIELD_COUNT_MISMATCH = "field_count_mismatch"
+EMPTY_ROW = "empty_row"
 UNDECODABLE = "undecodable"
 UNBALANCED_QUOTE = "unbalanced_quote"
 JUNK_BEFORE_HEADER = "junk_before_header"
@@ -464,8 +465,16 @@ def _tabular(events: Iterator[_Logical], stats: ItemStats, sheet: str, options: 
             yield ParsedRow(sheet, ev.number, ev.offset, ev.raw, reason_code=ev.reason)
             return
         cells = ev.cells or []
-        if _blank(cells):
+        # A blank line is empty or white space only (text), a row with no value (sheets). A text
+        # line of separators only ("--------", ",,,") is not blank: it is read as a row and
+        # refused below (wrong width, or ``empty_row``).
+        if (not ev.raw.strip()) if exact_width else _blank(cells):
             stats.blank_lines += 1
+            return
+        if before_header and _blank(cells):
+            stats.rows_read += 1
+            stats.rows_quarantined += 1
+            yield ParsedRow(sheet, ev.number, ev.offset, ev.raw, reason_code=JUNK_BEFORE_HEADER)
             return
         if before_header:
             if ev is header_at:
@@ -484,6 +493,10 @@ def _tabular(events: Iterator[_Logical], stats: ItemStats, sheet: str, options: 
         if len(cells) != n and (exact_width or len(cells) > n):
             stats.rows_quarantined += 1
             yield ParsedRow(sheet, ev.number, ev.offset, ev.raw, reason_code=FIELD_COUNT_MISMATCH)
+            return
+        if _blank(cells):
+            stats.rows_quarantined += 1
+            yield ParsedRow(sheet, ev.number, ev.offset, ev.raw, reason_code=EMPTY_ROW)
             return
         if len(cells) < n:
             cells = cells + [None] * (n - len(cells))

@@ -181,3 +181,16 @@ def test_separator_only_lines_are_rows_not_blank_lines(tmp_path):
     # 20 dashes = 6 empty cells (wrong count); "----" = 2 empty cells (right count, no data)
     assert [(r.line_number, r.reason_code) for r in rows] == [(2, None), (3, "field_count_mismatch"), (4, "empty_row")]
     assert (stats.rows_read, stats.records, stats.rows_quarantined, stats.blank_lines) == (3, 1, 2, 1)
+
+
+def test_every_reason_code_is_allowed_by_the_quarantine_suite():
+    import re
+    from pathlib import Path
+
+    import jobs.intake.parsers as parsers
+
+    source = Path(parsers.__file__).read_text(encoding="utf-8")
+    codes = set(re.findall(r'^[A-Z_]+ = "([a-z_]+)"$', source, flags=re.M)) - {"spaces"}
+    suite = json.loads((Path(__file__).resolve().parents[2] / "expectations" / "quarantine.json").read_text(encoding="utf-8"))
+    allowed = next(e["kwargs"]["value_set"] for e in suite["expectations"] if e["kwargs"].get("column") == "reason_code" and "value_set" in e["kwargs"])
+    assert codes <= set(allowed), f"reason codes missing from expectations/quarantine.json: {sorted(codes - set(allowed))}"
