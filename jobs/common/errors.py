@@ -27,3 +27,11 @@ class StageNotCommitted(CasefileError):
 
 class InjectedFault(CasefileError):
     """A failure injected by configuration (``fault_injection.fail_stage``) for rerun drills."""
+
+
+class StorageError(CasefileError):
+    """The object store failed an operation after every retry (the message names the object)."""
+
+
+class TransferIntegrityError(StorageError):
+    """The bytes that arrived differ from the bytes sent: a hash mismatch after an upload or download."""

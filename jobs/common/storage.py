@@ -1,22 +1,70 @@
 """Object storage behind one interface: a local folder (embedded default) or MinIO/S3.
 
 Only this module touches storage. Stores are ``evidence`` (originals, write-once), ``work``
-(stage outputs) and ``casefiles`` (published bundles). Spark reads and writes through
-:meth:`Storage.spark_path`: a local path for the folder backend.
+(stage outputs) and ``casefiles`` (published bundles); keys are ``/``-separated and behave like
+paths in a folder tree (``list``/``delete_prefix``/``move_prefix`` act on a key and everything
+below ``key/``).
+
+Backends:
+
+- :class:`LocalStorage`: every store is a folder ``<CASEFILE_HOME>/<store>/``.
+- :class:`MinioStorage`: every store is a bucket on an S3-compatible server, reached with the
+  ``minio`` SDK. Large objects go up and down as multipart streams; transient errors are retried
+  with exponential back-off; every transfer is checked against a hash (an upload against the
+  server's ETag, a download against the SHA-256 recorded in the object's metadata) and a mismatch
+  raises :class:`~jobs.common.errors.TransferIntegrityError` naming the object.
+- :class:`StagedStorage`: what stages get when the store is MinIO. Spark reads and writes local
+  paths in a scratch folder: committed inputs are downloaded (and verified) on first use, outputs
+  are written locally and uploaded when the stage commits (``move_prefix``); markers and small
+  documents go to the object store at once. On a cluster the scratch folder must be visible at the
+  same path to the driver and the executors (one host, or a shared volume); where the cluster has
+  the S3A connector, Spark could read and write ``s3a://`` directly instead (README, deployment).
+
+Credentials come only from the environment: ``MINIO_ACCESS_KEY``/``MINIO_SECRET_KEY``, or the
+Airflow connection ``casefile_minio`` given as ``AIRFLOW_CONN_CASEFILE_MINIO`` (JSON or URI). They
+are never logged, written to a file, or part of the configuration.
 """
 
 from __future__ import annotations
 
+import atexit
+import datetime as dt
+import hashlib
+import http.client
+import io
+import json
+import logging
 import os
+import re
 import shutil
+import socket
 import stat
+import tempfile
+import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import unquote, urlsplit
 
 from jobs.common.config import Config
-from jobs.common.errors import ConfigError, EvidenceIntegrityError
+from jobs.common.errors import ConfigError, EvidenceIntegrityError, StorageError, TransferIntegrityError
+
+if TYPE_CHECKING:  # the minio SDK is imported lazily: the DAG files import this module at parse time
+    from minio import Minio
+
+log = logging.getLogger("casefile")
 
 STORES: tuple[str, ...] = ("evidence", "work", "casefiles")
+CHUNK = 1 << 20
+#: Multipart part size (bytes). S3 allows 5 MiB .. 5 GiB; 16 MiB keeps memory per transfer small.
+DEFAULT_PART_SIZE = 16 << 20
+#: S3 ``CopyObject`` limit; larger objects are moved with a multipart copy (``compose_object``).
+MAX_COPY_SIZE = 5 << 30
+#: User metadata key holding the SHA-256 of an object's bytes (set by every casefile upload).
+SHA256_META = "x-amz-meta-casefile-sha256"
+_ETAG = re.compile(r"^[0-9a-f]{32}(-\d+)?$")
+T = TypeVar("T")
 
 
 class Storage(ABC):
@@ -27,10 +75,16 @@ class Storage(ABC):
         """A location Spark can read or write for ``key`` (a local path or an s3a:// URI)."""
 
     @abstractmethod
-    def exists(self, store: str, key: str) -> bool: ...
+    def exists(self, store: str, key: str) -> bool:
+        """Whether ``key`` is an object, or a prefix with objects below it."""
 
     @abstractmethod
-    def read_bytes(self, store: str, key: str) -> bytes: ...
+    def read_bytes(self, store: str, key: str) -> bytes:
+        """The bytes of a small object.
+
+        Raises:
+            FileNotFoundError: no such object.
+        """
 
     @abstractmethod
     def write_bytes(self, store: str, key: str, data: bytes) -> None:
@@ -38,21 +92,39 @@ class Storage(ABC):
 
     @abstractmethod
     def put_file(self, store: str, key: str, src: Path, *, write_once: bool = False) -> None:
-        """Upload a file. ``write_once``: the object becomes read-only and may never be replaced."""
+        """Upload a file. ``write_once``: the object becomes read-only and may never be replaced.
+
+        Raises:
+            EvidenceIntegrityError: ``write_once`` and the object already exists.
+        """
 
     @abstractmethod
-    def get_file(self, store: str, key: str, dest: Path) -> None: ...
+    def get_file(self, store: str, key: str, dest: Path) -> None:
+        """Download an object to ``dest`` (replaced atomically).
+
+        Raises:
+            FileNotFoundError: no such object.
+            TransferIntegrityError: the downloaded bytes do not have the object's recorded hash.
+        """
 
     @abstractmethod
     def list(self, store: str, prefix: str) -> list[str]:
         """Keys below ``prefix`` (recursive), sorted."""
 
     @abstractmethod
-    def delete_prefix(self, store: str, prefix: str) -> None: ...
+    def delete_prefix(self, store: str, prefix: str) -> None:
+        """Delete the object ``prefix`` and every object below ``prefix/``."""
 
     @abstractmethod
     def move_prefix(self, store: str, src: str, dest: str) -> None:
-        """Move every object below ``src`` to ``dest`` (``dest`` must not exist)."""
+        """Move every object below ``src`` to ``dest`` (``dest`` must not exist).
+
+        Raises:
+            ConfigError: ``dest`` already exists.
+        """
+
+    def close(self) -> None:
+        """Release local resources (scratch folders). The default does nothing."""
 
 
 class LocalStorage(Storage):
@@ -108,7 +180,7 @@ class LocalStorage(Storage):
             return [prefix]
         if not top.exists():
             return []
-        return sorted(str(p.relative_to(base)) for p in top.rglob("*") if p.is_file())
+        return sorted(p.relative_to(base).as_posix() for p in top.rglob("*") if p.is_file())
 
     def delete_prefix(self, store: str, prefix: str) -> None:
         path = self._path(store, prefix)
@@ -125,8 +197,563 @@ class LocalStorage(Storage):
         os.replace(self._path(store, src), target)
 
 
+# --------------------------------------------------------------------------- hashing
+
+
+def file_digests(path: Path, part_size: int) -> dict[str, Any]:
+    """SHA-256, MD5 and the S3 ETag an upload of ``path`` in parts of ``part_size`` must get.
+
+    The ETag of a single-part object is its MD5; of a multipart object, the MD5 of the
+    concatenated binary MD5s of its parts, ``-`` and the part count (the S3 and MinIO rule).
+
+    Returns:
+        ``{"bytes": int, "sha256": hex, "md5": hex, "etag": str}``.
+    """
+    sha, md5 = hashlib.sha256(), hashlib.md5()
+    part_md5s: list[bytes] = []
+    size = 0
+    with open(path, "rb") as fh:
+        while True:
+            part = hashlib.md5()
+            got = 0
+            while got < part_size and (chunk := fh.read(min(CHUNK, part_size - got))):
+                got += len(chunk)
+                part.update(chunk)
+                sha.update(chunk)
+                md5.update(chunk)
+            if got == 0 and part_md5s:
+                break
+            part_md5s.append(part.digest())
+            size += got
+            if got < part_size:
+                break
+    if len(part_md5s) <= 1:
+        etag = md5.hexdigest()
+    else:
+        etag = f"{hashlib.md5(b''.join(part_md5s)).hexdigest()}-{len(part_md5s)}"
+    return {"bytes": size, "sha256": sha.hexdigest(), "md5": md5.hexdigest(), "etag": etag}
+
+
+# --------------------------------------------------------------------------- credentials
+
+
+def minio_credentials(env: dict[str, str] | None = None) -> dict[str, str]:
+    """Credentials (and, from a connection, the endpoint) of the object store, from the environment.
+
+    ``MINIO_ACCESS_KEY`` and ``MINIO_SECRET_KEY`` win; else the Airflow connection ``casefile_minio``
+    as the environment variable ``AIRFLOW_CONN_CASEFILE_MINIO`` (Airflow's JSON form with ``login``,
+    ``password``, ``host``, ``port``, ``schema`` = ``https`` for TLS, or its URI form).
+
+    Returns:
+        ``{"access_key", "secret_key"}`` plus ``endpoint`` and ``secure`` when a connection gave them.
+
+    Raises:
+        ConfigError: no credentials are set (the message names the variables, never a value).
+    """
+    env = dict(os.environ if env is None else env)
+    if env.get("MINIO_ACCESS_KEY") and env.get("MINIO_SECRET_KEY"):
+        return {"access_key": env["MINIO_ACCESS_KEY"], "secret_key": env["MINIO_SECRET_KEY"]}
+    raw = env.get("AIRFLOW_CONN_CASEFILE_MINIO", "").strip()
+    if raw:
+        if raw.startswith("{"):
+            conn = json.loads(raw)
+            login, password, host, port = conn.get("login"), conn.get("password"), conn.get("host"), conn.get("port")
+            extra = conn.get("extra") or {}
+            if isinstance(extra, str):
+                extra = json.loads(extra) if extra.strip() else {}
+            scheme = conn.get("schema") or extra.get("scheme", "")
+        else:
+            parts = urlsplit(raw)
+            login, password, host, port = unquote(parts.username or ""), unquote(parts.password or ""), parts.hostname, parts.port
+            scheme = parts.path.lstrip("/")
+        if login and password:
+            out = {"access_key": login, "secret_key": password}
+            if host:
+                out["endpoint"] = f"{host}:{port}" if port else str(host)
+                out["secure"] = "true" if str(scheme or "").lower() == "https" else "false"
+            return out
+    raise ConfigError("object-store credentials missing: set MINIO_ACCESS_KEY and MINIO_SECRET_KEY, "
+                      "or the Airflow connection casefile_minio (AIRFLOW_CONN_CASEFILE_MINIO)")
+
+
+# --------------------------------------------------------------------------- MinIO
+
+
+def _is_transient(exc: BaseException) -> bool:
+    """Connection resets, timeouts, truncated bodies and 5xx/SlowDown answers are worth retrying."""
+    from minio.error import InvalidResponseError, S3Error, ServerError
+    from urllib3.exceptions import HTTPError as Urllib3Error
+
+    if isinstance(exc, ServerError):
+        return exc.status_code >= 500
+    if isinstance(exc, S3Error):
+        return exc.code in ("SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout", "XMinioServerNotInitialized")
+    if isinstance(exc, InvalidResponseError):
+        return getattr(exc, "_code", 0) >= 500
+    return isinstance(exc, (Urllib3Error, http.client.HTTPException, ConnectionError, TimeoutError, socket.timeout))
+
+
+def _not_found(exc: BaseException) -> bool:
+    from minio.error import S3Error
+
+    return isinstance(exc, S3Error) and exc.code in ("NoSuchKey", "NoSuchObject", "NotFound", "ResourceNotFound")
+
+
+class MinioStorage(Storage):
+    """Stores are buckets on MinIO (or any S3-compatible server), through the ``minio`` SDK.
+
+    Args:
+        endpoint: ``host:port`` of the S3 API.
+        access_key: access key (from the environment, see :func:`minio_credentials`).
+        secret_key: secret key (idem).
+        secure: use TLS.
+        buckets: bucket name of each store (``evidence``, ``work``, ``casefiles``).
+        part_size: multipart part size in bytes (5 MiB .. 5 GiB).
+        retries: attempts of one operation before :class:`StorageError` is raised.
+        backoff: first back-off delay in seconds; doubled after every failed attempt (max 30 s).
+        retention_days: object-lock retention of evidence objects in days (0: none). Applied only
+            when the evidence bucket has object lock enabled.
+        retention_mode: ``COMPLIANCE`` (no one can delete or overwrite during retention) or
+            ``GOVERNANCE``.
+        region: the S3 region to sign for (``None``: ask the server).
+
+    Raises:
+        ConfigError: a bucket name is missing or the part size is out of range.
+    """
+
+    def __init__(self, endpoint: str, access_key: str, secret_key: str, *, secure: bool = False,
+                 buckets: dict[str, str] | None = None, part_size: int = DEFAULT_PART_SIZE, retries: int = 6,
+                 backoff: float = 0.5, retention_days: int = 0, retention_mode: str = "COMPLIANCE",
+                 region: str | None = None) -> None:
+        import urllib3
+        from minio import Minio
+
+        self.buckets = dict(buckets or {s: s for s in STORES})
+        missing = [s for s in STORES if not self.buckets.get(s)]
+        if missing:
+            raise ConfigError(f"bucket name missing for store(s) {missing}")
+        if not (5 << 20) <= part_size <= (5 << 30):
+            raise ConfigError(f"multipart part size must be 5 MiB .. 5 GiB, not {part_size}")
+        self.endpoint = endpoint
+        self.part_size = part_size
+        self.retries = max(1, retries)
+        self.backoff = backoff
+        self.retention_days = retention_days
+        self.retention_mode = retention_mode.upper()
+        # The SDK's own urllib3 retry covers failed connects and 5xx answers to one request; the
+        # loop in _retry covers what escapes it (a body cut off mid-stream, SlowDown, exhausted retries).
+        http = urllib3.PoolManager(
+            timeout=urllib3.Timeout(connect=10, read=120), maxsize=8,
+            retries=urllib3.Retry(total=3, connect=3, read=2, backoff_factor=0.2, status_forcelist=(500, 502, 503, 504),
+                                  allowed_methods=None, raise_on_status=False),
+        )
+        self.client: Minio = Minio(endpoint, access_key=access_key, secret_key=secret_key, secure=secure,
+                                   region=region, http_client=http)
+        self._lock_enabled: bool | None = None
+
+    # ---- plumbing
+
+    def _bucket(self, store: str) -> str:
+        if store not in STORES:
+            raise ConfigError(f"unknown store {store!r}")
+        return self.buckets[store]
+
+    def _retry(self, what: str, fn: Callable[[], T]) -> T:
+        """Run ``fn``, retrying transient failures with exponential back-off.
+
+        Raises:
+            StorageError: still failing after :attr:`retries` attempts (names ``what``).
+        """
+        delay = self.backoff
+        for attempt in range(1, self.retries + 1):
+            try:
+                return fn()
+            except Exception as exc:  # noqa: BLE001 - classified right below
+                if not _is_transient(exc):
+                    raise
+                if attempt == self.retries:
+                    raise StorageError(f"{what}: failed after {attempt} attempts ({type(exc).__name__})") from exc
+                log.warning("storage: %s: %s, retry %d/%d in %.1fs", what, type(exc).__name__, attempt, self.retries - 1, delay)
+                time.sleep(delay)
+                delay = min(delay * 2, 30.0)
+        raise AssertionError("unreachable")
+
+    def _stat(self, store: str, key: str):
+        """The object's stat, or ``None`` when there is no such object."""
+        from minio.error import S3Error
+
+        def op():
+            try:
+                return self.client.stat_object(self._bucket(store), key)
+            except S3Error as exc:
+                if _not_found(exc):
+                    return None
+                raise
+        return self._retry(f"stat {store}/{key}", op)
+
+    def _objects(self, store: str, prefix: str) -> list[tuple[str, int]]:
+        """``(key, size)`` of every object below ``prefix/`` (or in the bucket when ``prefix`` is empty)."""
+        below = f"{prefix.rstrip('/')}/" if prefix else ""
+        return self._retry(f"list {store}/{below}", lambda: [
+            (o.object_name, int(o.size or 0))
+            for o in self.client.list_objects(self._bucket(store), prefix=below or None, recursive=True)
+            if not o.is_dir
+        ])
+
+    def object_lock_enabled(self) -> bool:
+        """Whether the evidence bucket has S3 object lock (so retention can be set on originals)."""
+        if self._lock_enabled is None:
+            from minio.error import S3Error
+
+            try:
+                config = self._retry("object-lock config of evidence", lambda: self.client.get_object_lock_config(self._bucket("evidence")))
+                self._lock_enabled = config is not None
+            except S3Error:
+                self._lock_enabled = False
+        return self._lock_enabled
+
+    def ensure_buckets(self, *, object_lock: bool = True) -> dict[str, bool]:
+        """Create missing buckets; the evidence bucket with object lock where the server supports it.
+
+        Returns:
+            ``{store: object lock enabled}``.
+        """
+        from minio.error import S3Error
+
+        out = {}
+        for store in STORES:
+            bucket = self._bucket(store)
+            lock = object_lock and store == "evidence"
+            if not self._retry(f"bucket {bucket}", lambda b=bucket: self.client.bucket_exists(b)):
+                try:
+                    self._retry(f"make bucket {bucket}", lambda b=bucket, lk=lock: self.client.make_bucket(b, object_lock=lk))
+                except S3Error as exc:
+                    if not lock:
+                        raise
+                    log.warning("storage: server refused object lock on bucket %s (%s): creating it without", bucket, exc.code)
+                    self._retry(f"make bucket {bucket}", lambda b=bucket: self.client.make_bucket(b))
+            out[store] = False
+        self._lock_enabled = None
+        out["evidence"] = self.object_lock_enabled()
+        return out
+
+    # ---- the interface
+
+    def spark_path(self, store: str, key: str) -> str:
+        """``s3a://<bucket>/<key>``: only usable by a Spark with the S3A connector (see StagedStorage)."""
+        return f"s3a://{self._bucket(store)}/{key}"
+
+    def exists(self, store: str, key: str) -> bool:
+        if key and self._stat(store, key) is not None:
+            return True
+        below = f"{key.rstrip('/')}/" if key else None
+
+        def op() -> bool:
+            for obj in self.client.list_objects(self._bucket(store), prefix=below, recursive=True):
+                if not obj.is_dir:
+                    return True
+            return False
+        return self._retry(f"list {store}/{below or ''}", op)
+
+    def read_bytes(self, store: str, key: str) -> bytes:
+        buf = io.BytesIO()
+        self._download(store, key, buf)
+        return buf.getvalue()
+
+    def write_bytes(self, store: str, key: str, data: bytes) -> None:
+        sha = hashlib.sha256(data).hexdigest()
+        md5 = hashlib.md5(data).hexdigest()
+
+        def op():
+            return self.client.put_object(self._bucket(store), key, io.BytesIO(data), len(data),
+                                          metadata={SHA256_META: sha})
+        result = self._retry(f"put {store}/{key}", op)
+        self._check_etag(store, key, result.etag, md5, len(data))
+
+    def put_file(self, store: str, key: str, src: Path, *, write_once: bool = False) -> None:
+        from minio.retention import COMPLIANCE, GOVERNANCE, Retention
+
+        src = Path(src)
+        if write_once and self._stat(store, key) is not None:
+            raise EvidenceIntegrityError(f"write-once object already exists: {store}/{key}")
+        digest = file_digests(src, self.part_size)
+        retention = None
+        if write_once and self.retention_days > 0 and store == "evidence" and self.object_lock_enabled():
+            until = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) + dt.timedelta(days=self.retention_days)
+            retention = Retention(COMPLIANCE if self.retention_mode == "COMPLIANCE" else GOVERNANCE, until)
+
+        def op():
+            # One part in flight at a time: the SDK's parallel mode reads ahead without bound.
+            return self.client.fput_object(self._bucket(store), key, str(src), metadata={SHA256_META: digest["sha256"]},
+                                           part_size=self.part_size, num_parallel_uploads=1)
+        result = self._retry(f"upload {store}/{key}", op)
+        self._check_etag(store, key, result.etag, digest["etag"], digest["bytes"])
+        if retention is not None:
+            # Set right after the upload (PutObjectRetention carries its own Content-MD5, which the
+            # SDK cannot add to the parts of a multipart upload). The bucket is versioned, so even in
+            # that instant an overwrite could not replace this version.
+            self._retry(f"retention {store}/{key}", lambda: self.client.set_object_retention(
+                self._bucket(store), key, retention, version_id=result.version_id))
+        log.info("storage: uploaded %s/%s (%d bytes, sha256 %s)", store, key, digest["bytes"], digest["sha256"][:16])
+
+    def _check_etag(self, store: str, key: str, etag: str | None, expected: str, size: int) -> None:
+        """Compare the ETag the server computed with the one the bytes sent must give.
+
+        Raises:
+            TransferIntegrityError: they differ (the server stored other bytes than were sent).
+        """
+        etag = (etag or "").strip('"').lower()
+        if _ETAG.match(etag):
+            if etag != expected:
+                raise TransferIntegrityError(f"upload of {store}/{key} is corrupt: server ETag {etag}, the bytes sent give {expected}")
+            return
+        # Encrypted objects have ETags that are not content hashes: check the size instead.
+        st = self._stat(store, key)
+        if st is None or int(st.size or 0) != size:
+            raise TransferIntegrityError(f"upload of {store}/{key} is corrupt: server has {getattr(st, 'size', None)} bytes, {size} were sent")
+
+    def _download(self, store: str, key: str, out) -> dict[str, Any]:
+        """Stream an object into the binary file ``out``, resuming after a dropped connection, and
+        verify the bytes against the object's recorded SHA-256 (or its single-part ETag).
+
+        Raises:
+            FileNotFoundError: no such object.
+            TransferIntegrityError: the bytes received do not have the recorded hash.
+        """
+        st = self._stat(store, key)
+        if st is None:
+            raise FileNotFoundError(f"no such object: {store}/{key}")
+        size = int(st.size or 0)
+        etag = (st.etag or "").strip('"').lower()
+        recorded = (st.metadata or {}).get(SHA256_META) if st.metadata is not None else None
+        sha, md5 = hashlib.sha256(), hashlib.md5()
+        state = {"done": 0}
+
+        def op():
+            if state["done"] >= size and size > 0:
+                return
+            headers = {"If-Match": f'"{etag}"'} if etag else None  # resume only the same object version
+            resp = self.client.get_object(self._bucket(store), key, offset=state["done"], request_headers=headers)
+            try:
+                for chunk in resp.stream(CHUNK):
+                    out.write(chunk)
+                    sha.update(chunk)
+                    md5.update(chunk)
+                    state["done"] += len(chunk)
+            finally:
+                resp.close()
+                resp.release_conn()
+            if state["done"] < size:
+                raise http.client.IncompleteRead(b"", size - state["done"])
+        self._retry(f"download {store}/{key}", op)
+        got = sha.hexdigest()
+        if state["done"] != size:
+            raise TransferIntegrityError(f"download of {store}/{key} is corrupt: {state['done']} bytes received, the object has {size}")
+        if recorded:
+            if got != recorded.lower():
+                raise TransferIntegrityError(f"download of {store}/{key} is corrupt: sha256 {got}, recorded {recorded}")
+        elif _ETAG.match(etag) and "-" not in etag and md5.hexdigest() != etag:
+            raise TransferIntegrityError(f"download of {store}/{key} is corrupt: md5 {md5.hexdigest()}, ETag {etag}")
+        return {"bytes": size, "sha256": got}
+
+    def get_file(self, store: str, key: str, dest: Path) -> None:
+        dest = Path(dest)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(f".{dest.name}.part-{os.getpid()}")
+        try:
+            with open(tmp, "wb") as fh:
+                self._download(store, key, fh)
+            os.replace(tmp, dest)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def list(self, store: str, prefix: str) -> list[str]:
+        keys = [k for k, _ in self._objects(store, prefix)]
+        if not keys and prefix and self._stat(store, prefix) is not None:
+            return [prefix]
+        return sorted(keys)
+
+    def delete_prefix(self, store: str, prefix: str) -> None:
+        from minio.deleteobjects import DeleteObject
+
+        keys = self.list(store, prefix)
+        if not keys:
+            return
+
+        def op():
+            errors = list(self.client.remove_objects(self._bucket(store), [DeleteObject(k) for k in keys]))
+            if errors:
+                raise StorageError(f"delete {store}/{prefix}: {len(errors)} objects not deleted (first: {errors[0].name}: {errors[0].code})")
+        self._retry(f"delete {store}/{prefix}", op)
+
+    def move_prefix(self, store: str, src: str, dest: str) -> None:
+        from minio.commonconfig import ComposeSource, CopySource
+
+        if self.exists(store, dest):
+            raise ConfigError(f"destination exists: {store}/{dest}")
+        objects = self._objects(store, src)
+        if not objects and self._stat(store, src) is not None:
+            objects = [(src, int(self._stat(store, src).size or 0))]
+        bucket = self._bucket(store)
+        for key, size in objects:
+            target = dest + key[len(src):]
+            if size <= MAX_COPY_SIZE:
+                self._retry(f"copy {store}/{key}", lambda k=key, t=target: self.client.copy_object(bucket, t, CopySource(bucket, k)))
+            else:
+                self._retry(f"copy {store}/{key}", lambda k=key, t=target: self.client.compose_object(bucket, t, [ComposeSource(bucket, k)]))
+        self.delete_prefix(store, src)
+
+
+# --------------------------------------------------------------------------- staging
+
+
+class StagedStorage(Storage):
+    """A remote store (MinIO) seen through a local scratch folder, for Spark without S3A.
+
+    - :meth:`spark_path` returns a path in the scratch folder; what the remote store holds at that
+      key (a committed dataset, an evidence item) is downloaded and verified on first use.
+    - Writes of Spark and of the export stage land in the scratch folder; :meth:`move_prefix` (the
+      stage commit) uploads them to the destination, multipart and verified. ``.crc`` side files
+      of Hadoop's local file system are not uploaded.
+    - :meth:`write_bytes` (markers, manifests, run records) writes through to the remote store at
+      once, so the commit marker written last is the commit point, as with the local folder.
+
+    Args:
+        remote: the object store.
+        scratch_root: folder under which this instance makes its own scratch folder (created on
+            first use, removed by :meth:`close` and at interpreter exit). On a Spark cluster it must
+            be the same path on the driver and on every executor (a shared volume).
+    """
+
+    def __init__(self, remote: Storage, scratch_root: Path) -> None:
+        self.remote = remote
+        self.scratch_root = Path(scratch_root)
+        self._local: LocalStorage | None = None
+        self._scratch: Path | None = None
+        atexit.register(self.close)
+
+    @property
+    def local(self) -> LocalStorage:
+        if self._local is None:
+            self.scratch_root.mkdir(parents=True, exist_ok=True)
+            self._scratch = Path(tempfile.mkdtemp(prefix="stage-", dir=self.scratch_root))
+            self._local = LocalStorage(self._scratch)
+        return self._local
+
+    def _has_local(self, store: str, key: str) -> bool:
+        return self._local is not None and self._local.exists(store, key)
+
+    def spark_path(self, store: str, key: str) -> str:
+        path = Path(self.local.spark_path(store, key))
+        if not path.exists():
+            keys = self.remote.list(store, key)
+            for k in keys:
+                self.remote.get_file(store, k, Path(self.local.spark_path(store, k)))
+            if keys:
+                log.info("storage: staged %d object(s) of %s/%s to local disk", len(keys), store, key)
+        return str(path)
+
+    def exists(self, store: str, key: str) -> bool:
+        return self._has_local(store, key) or self.remote.exists(store, key)
+
+    def read_bytes(self, store: str, key: str) -> bytes:
+        if self._has_local(store, key):
+            return self.local.read_bytes(store, key)
+        return self.remote.read_bytes(store, key)
+
+    def write_bytes(self, store: str, key: str, data: bytes) -> None:
+        self.remote.write_bytes(store, key, data)
+        if self._local is not None and Path(self._local.spark_path(store, key)).parent.exists():
+            self._local.write_bytes(store, key, data)
+
+    def put_file(self, store: str, key: str, src: Path, *, write_once: bool = False) -> None:
+        self.remote.put_file(store, key, src, write_once=write_once)
+
+    def get_file(self, store: str, key: str, dest: Path) -> None:
+        if self._has_local(store, key) and Path(self.local.spark_path(store, key)).is_file():
+            self.local.get_file(store, key, dest)
+        else:
+            self.remote.get_file(store, key, dest)
+
+    def list(self, store: str, prefix: str) -> list[str]:
+        local = [k for k in self._local.list(store, prefix) if not k.endswith(".crc")] if self._local is not None else []
+        return sorted(set(local) | set(self.remote.list(store, prefix)))
+
+    def delete_prefix(self, store: str, prefix: str) -> None:
+        if self._local is not None:
+            self._local.delete_prefix(store, prefix)
+        self.remote.delete_prefix(store, prefix)
+
+    def move_prefix(self, store: str, src: str, dest: str) -> None:
+        if self.remote.exists(store, dest) or self._has_local(store, dest):
+            raise ConfigError(f"destination exists: {store}/{dest}")
+        local_keys = [k for k in self._local.list(store, src) if not k.endswith(".crc")] if self._has_local(store, src) else []
+        for k in local_keys:
+            self.remote.put_file(store, dest + k[len(src):], Path(self._local.spark_path(store, k)))
+        uploaded = set(local_keys)
+        remote_only = [k for k in self.remote.list(store, src) if k not in uploaded]
+        if remote_only:
+            # Objects written straight to the remote attempt (small documents): move them server-side.
+            for k in remote_only:
+                self.remote.move_prefix(store, k, dest + k[len(src):])
+        self.remote.delete_prefix(store, src)
+        if local_keys:
+            self._local.move_prefix(store, src, dest)
+        log.info("storage: committed %s/%s → %s (%d uploaded, %d moved)", store, src, dest, len(local_keys), len(remote_only))
+
+    def close(self) -> None:
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
+            self._local = None
+
+
+# --------------------------------------------------------------------------- selection
+
+
+def scratch_root(config: Config) -> Path:
+    """Where staged stages keep local copies: ``CASEFILE_SCRATCH`` or ``<home>/scratch``."""
+    return Path(os.environ.get("CASEFILE_SCRATCH") or Path(config.home) / "scratch")
+
+
+def minio_storage(config: Config) -> MinioStorage:
+    """The :class:`MinioStorage` the configuration and environment describe.
+
+    Environment: ``MINIO_ACCESS_KEY``/``MINIO_SECRET_KEY`` (or ``AIRFLOW_CONN_CASEFILE_MINIO``),
+    ``CASEFILE_MINIO_ENDPOINT`` (else the connection's host), ``CASEFILE_MINIO_SECURE``,
+    ``CASEFILE_MINIO_PART_SIZE_MB`` (default 16), ``CASEFILE_EVIDENCE_RETENTION_DAYS`` (default
+    3650; 0 = none), ``CASEFILE_EVIDENCE_RETENTION_MODE`` (COMPLIANCE or GOVERNANCE).
+
+    Raises:
+        ConfigError: no endpoint or no credentials.
+    """
+    creds = minio_credentials()
+    endpoint = config.minio_endpoint or creds.get("endpoint")
+    if not endpoint:
+        raise ConfigError("CASEFILE_STORAGE=minio needs CASEFILE_MINIO_ENDPOINT (host:port) or a host in the casefile_minio connection")
+    secure = config.minio_secure or creds.get("secure") == "true"
+    env = os.environ
+    try:
+        part = int(env.get("CASEFILE_MINIO_PART_SIZE_MB", "16")) << 20
+        days = int(env.get("CASEFILE_EVIDENCE_RETENTION_DAYS", "3650"))
+    except ValueError as exc:
+        raise ConfigError("CASEFILE_MINIO_PART_SIZE_MB and CASEFILE_EVIDENCE_RETENTION_DAYS must be integers") from exc
+    return MinioStorage(endpoint, creds["access_key"], creds["secret_key"], secure=secure, buckets=config.buckets,
+                        part_size=part, retention_days=days,
+                        retention_mode=env.get("CASEFILE_EVIDENCE_RETENTION_MODE", "COMPLIANCE"))
+
+
 def get_storage(config: Config) -> Storage:
-    """The storage backend the configuration selects."""
+    """The storage backend the configuration selects.
+
+    ``local``: :class:`LocalStorage` under ``config.home``. ``minio``: :class:`MinioStorage` seen
+    through :class:`StagedStorage` (Spark works on local paths, see the module docstring).
+
+    Raises:
+        ConfigError: unknown backend, or MinIO settings/credentials missing.
+    """
     if config.storage_backend == "local":
         return LocalStorage(Path(config.home))
+    if config.storage_backend == "minio":
+        return StagedStorage(minio_storage(config), scratch_root(config))
     raise ConfigError(f"storage backend {config.storage_backend!r} is not available in this build")
