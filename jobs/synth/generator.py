@@ -1,4 +1,4 @@
-"""Synthetic seizure generator: four evidence items of made-up personal information + ground truth.
+"""Synthetic seizure generator: eight evidence items of made-up personal information + ground truth.
 
 ``generate_seizure(out_dir, records=N, seed=S)`` writes::
 
@@ -6,7 +6,18 @@
     OUT/evidence/四要素_40万.txt     bank four-element list: GB18030, ``----`` separated, CRLF
     OUT/evidence/快递面单.xlsx       courier waybills: several sheets (<= 100,000 data rows each), text cells
     OUT/evidence/交换数据.jsonl      a traded mix: phone lists + copies of the other items under other keys
+    OUT/evidence/会员数据.zip        a zip holding ``会员数据/注册用户.csv`` (member name stored as GBK bytes
+                                     without the UTF-8 flag): GB18030 CSV, a title line above the header
+    OUT/evidence/学生家长名单.xls    legacy Excel 97-2003 (xlwt), several sheets (<= 65,535 data rows each),
+                                     mobile numbers as number cells (11 digits: exact in a double)
+    OUT/evidence/商城会员.sql        MySQL dump: CREATE TABLE + multi-row INSERTs, backslash escapes, NULLs
+    OUT/evidence/三要素.txt          no header: name, ID number, mobile, tab separated, mixed CRLF/LF
     OUT/ground_truth.json            every count the pipeline must reproduce, kept while writing
+
+The zip member is an evidence item of its own for the pipeline; its ground-truth ``path`` is
+``会员数据.zip/会员数据/注册用户.csv`` (intake's member path). Rows quarantined by design in the new
+items: the zip CSV's title line (``malformed_junk_before_header``), SQL tuples with a value missing
+(``malformed_sql_value_count``), TXT lines with a field missing (``malformed_missing_field``).
 
 Every value is synthetic: names, addresses, post codes, companies and e-mail user names come from
 small Faker ``zh_CN`` pools drawn once per seed; identifiers are built by our own rules (GB 11643-1999
@@ -56,7 +67,19 @@ HOTEL_ITEM = "住宿登记_2019.csv"
 BANK_ITEM = "四要素_40万.txt"
 COURIER_ITEM = "快递面单.xlsx"
 EXCHANGE_ITEM = "交换数据.jsonl"
-ITEMS: tuple[str, ...] = (HOTEL_ITEM, BANK_ITEM, COURIER_ITEM, EXCHANGE_ITEM)
+ZIP_ITEM = "会员数据.zip"
+ZIP_MEMBER = "会员数据/注册用户.csv"
+XLS_ITEM = "学生家长名单.xls"
+SQL_ITEM = "商城会员.sql"
+HEADERLESS_ITEM = "三要素.txt"
+ITEMS: tuple[str, ...] = (HOTEL_ITEM, BANK_ITEM, COURIER_ITEM, EXCHANGE_ITEM, ZIP_ITEM, XLS_ITEM, SQL_ITEM, HEADERLESS_ITEM)
+ZIP_HEADER: tuple[str, ...] = ("姓名", "手机号", "邮箱", "地址")
+ZIP_TITLE = "注册用户导出 2019-04-12"
+XLS_HEADER: tuple[str, ...] = ("姓名", "身份证号", "手机号", "住址", "班级")
+XLS_MAX_DATA_ROWS_PER_SHEET = 65_535
+SQL_TABLE = "member"
+SQL_COLUMNS: tuple[str, ...] = ("id", "username", "realname", "idcard", "mobile", "email", "addr", "remark")
+SQL_TUPLES_PER_INSERT = 200
 
 #: The 33 columns of the widely reported hotel check-in dump (DOMAIN.md §4).
 HOTEL_HEADER: tuple[str, ...] = (
@@ -71,7 +94,7 @@ COURIER_HEADER: tuple[str, ...] = ("运单号", "寄件人", "寄件人电话", 
 XLSX_MAX_DATA_ROWS_PER_SHEET = 100_000
 
 #: Share of the requested records per item (the exchange item takes the remainder).
-ITEM_SHARES = {HOTEL_ITEM: 35, BANK_ITEM: 20, COURIER_ITEM: 15}
+ITEM_SHARES = {HOTEL_ITEM: 30, BANK_ITEM: 16, COURIER_ITEM: 12, ZIP_ITEM: 6, XLS_ITEM: 4, SQL_ITEM: 6, HEADERLESS_ITEM: 6}
 
 MIN_RECORDS = 1_000
 _CHUNK_RECORDS = 50_000  # good rows generated per round over the four items
@@ -82,7 +105,8 @@ NAME, ID_NUMBER, PHONE, ADDRESS, BANK_CARD, EMAIL = range(6)
 # --------------------------------------------------------------------------- injection rates
 # Row roles (share of an item's good rows). Kinds forced by a plan occur at least once per item.
 
-_P_DUP = {HOTEL_ITEM: 0.08, BANK_ITEM: 0.06, COURIER_ITEM: 0.10}  # within-file duplicate rows
+_P_DUP = {HOTEL_ITEM: 0.08, BANK_ITEM: 0.06, COURIER_ITEM: 0.10,  # within-file duplicate rows
+          ZIP_ITEM: 0.05, XLS_ITEM: 0.05, SQL_ITEM: 0.05, HEADERLESS_ITEM: 0.05}
 _P_VARIANT = 0.35            # share of duplicate rows written in a format variant
 _P_EXCHANGE_COPY = 0.35      # exchange rows that copy a hotel/bank/courier record
 _P_EXCHANGE_DUP = 0.05       # exchange rows that repeat an earlier phone-list record
@@ -101,6 +125,7 @@ _ROW_PLAN = {
     BANK_ITEM: {"invalid_id_check_digit": 0.004, "invalid_id_impossible_date": 0.002},
     COURIER_ITEM: {},
     EXCHANGE_ITEM: {},
+    ZIP_ITEM: {}, XLS_ITEM: {}, SQL_ITEM: {}, HEADERLESS_ITEM: {},
 }
 #: Plan of extra lines inserted before a good row: kind -> lines per good row of the item.
 _INSERT_PLAN = {
@@ -112,6 +137,10 @@ _INSERT_PLAN = {
     COURIER_ITEM: {"blank_empty": 0.0005},
     EXCHANGE_ITEM: {"malformed_invalid_json": 0.001, "malformed_json_not_object": 0.0004,
                     "blank_empty": 0.0003, "blank_whitespace": 0.0002},
+    ZIP_ITEM: {"blank_empty": 0.0003},
+    XLS_ITEM: {"blank_empty": 0.0005},
+    SQL_ITEM: {"malformed_sql_value_count": 0.0005},
+    HEADERLESS_ITEM: {"malformed_missing_field": 0.0005, "blank_empty": 0.0003},
 }
 
 VARIANT_KINDS: tuple[str, ...] = (
@@ -122,7 +151,8 @@ VARIANT_KINDS: tuple[str, ...] = (
 MALFORMED_KINDS: tuple[str, ...] = (
     "malformed_unquoted_comma", "malformed_truncated_line", "malformed_junk_line",
     "malformed_missing_field", "malformed_extra_field", "malformed_wrong_separator",
-    "malformed_invalid_json", "malformed_json_not_object",
+    "malformed_invalid_json", "malformed_json_not_object", "malformed_junk_before_header",
+    "malformed_sql_value_count",
 )
 #: Every key of ``ground_truth["injected"]`` (always present, 0 when not injected).
 INJECTED_KINDS: tuple[str, ...] = (
@@ -441,6 +471,14 @@ def _zipinfo(name: str) -> zipfile.ZipInfo:
     return info
 
 
+class _GbkZipInfo(zipfile.ZipInfo):
+    """A zip entry whose name is stored as GBK bytes without the UTF-8 flag (bit 11), as Chinese
+    Windows zip tools write it (APPNOTE 4.4.4: without the flag a reader assumes CP437)."""
+
+    def _encodeFilenameFlags(self):  # noqa: N802 - overrides zipfile's private hook
+        return self.filename.encode("gbk"), self.flag_bits & ~0x800
+
+
 class _XlsxTextWriter:
     """Stream rows of strings into an XLSX workbook, every cell an inline string with the Text format.
 
@@ -623,17 +661,18 @@ class _SeizureGenerator:
         self.phones = _MobileNumbers(self.rng)
         self.days_2019 = [(dt.date(2019, 1, 1) + dt.timedelta(d)).isoformat() for d in range(365)]
 
-        n_hotel = records * ITEM_SHARES[HOTEL_ITEM] // 100
-        n_bank = records * ITEM_SHARES[BANK_ITEM] // 100
-        n_courier = records * ITEM_SHARES[COURIER_ITEM] // 100
-        self.good_rows = {HOTEL_ITEM: n_hotel, BANK_ITEM: n_bank, COURIER_ITEM: n_courier,
-                          EXCHANGE_ITEM: records - n_hotel - n_bank - n_courier}
+        self.good_rows = {item: records * share // 100 for item, share in ITEM_SHARES.items()}
+        self.good_rows[EXCHANGE_ITEM] = records - sum(self.good_rows.values())
+        n_courier = self.good_rows[COURIER_ITEM]
         self.plans = {item: self._plan(n, _ROW_PLAN[item], _INSERT_PLAN[item]) for item, n in self.good_rows.items()}
         self.rows_per_sheet = min(XLSX_MAX_DATA_ROWS_PER_SHEET, max(1, math.ceil(n_courier / 3)))
 
         self.injected = dict.fromkeys(INJECTED_KINDS, 0)
         self.items = {item: {"path": item, "raw_rows": 0, "quarantined_rows": 0, "header_rows": 0, "blank_lines": 0}
                       for item in ITEMS}
+        self.items[ZIP_ITEM]["path"] = f"{ZIP_ITEM}/{ZIP_MEMBER}"
+        self.xls_rows_per_sheet = min(XLS_MAX_DATA_ROWS_PER_SHEET, max(1, math.ceil(self.good_rows[XLS_ITEM] / 2)))
+        self.sql_id = 0
         self.categories = {"tier_50": 0, "tier_500": 0, "tier_5000": 0}
         self.unique = 0
         self.key_digests = bytearray()
@@ -1047,6 +1086,132 @@ class _SeizureGenerator:
             lines.append(json.dumps(obj, ensure_ascii=False))
             self._good_row(EXCHANGE_ITEM)
 
+    # ------------------------------------------------------------------ the four newer items
+
+    def _simple_row(self, item: str, fresh) -> tuple[str, ...]:
+        """A within-file duplicate (format variants included) or a fresh base record from ``fresh()``."""
+        recent = self.recent[item]
+        if recent and self.rng.random() < _P_DUP[item]:
+            return self._duplicate(self._pick(recent), cross_file=False)
+        record = fresh()
+        self._register_base(record)
+        self._remember(recent, record)
+        return record
+
+    def _zip_csv_chunk(self, lines: list[str], start: int, count: int) -> None:
+        """Rows of the zip's CSV member: name, mobile, e-mail, address (plain cells, no quotes needed)."""
+        _, inserts = self.plans[ZIP_ITEM]
+        for i in range(start, start + count):
+            for _kind in inserts.get(i, ()):
+                lines.append("")
+                self._blank_line(ZIP_ITEM)
+            rendered = self._simple_row(ZIP_ITEM, lambda: (
+                self._name(), "", self.phones.next(), self._address(), "",
+                self._email() if self.rng.random() < 0.5 else ""))
+            cells = (rendered[NAME], rendered[PHONE], rendered[EMAIL], rendered[ADDRESS])
+            if any("," in c or '"' in c or "\n" in c for c in cells):
+                raise AssertionError("a zip CSV cell would need quoting")
+            lines.append(",".join(cells))
+            self._good_row(ZIP_ITEM)
+
+    def _xls_chunk(self, rows: list, start: int, count: int) -> None:
+        """Rows of the XLS item: (values or None for an empty row). Plain mobile numbers become number cells."""
+        rng = self.rng
+        _, inserts = self.plans[XLS_ITEM]
+        for i in range(start, start + count):
+            for _kind in inserts.get(i, ()):
+                rows.append(None)
+                self._blank_line(XLS_ITEM)
+            rendered = self._simple_row(XLS_ITEM, lambda: (
+                self._name(), self.ids.valid(), self.phones.next(), self._address(), "", ""))
+            phone: Any = rendered[PHONE]
+            if phone.isdigit() and len(phone) == 11 and rng.random() < 0.5:
+                phone = float(phone)  # typed as a number in Excel: 11 digits are exact in a double
+            rows.append((rendered[NAME], rendered[ID_NUMBER], phone, rendered[ADDRESS],
+                         f"{rng.randrange(1, 7)}年级{rng.randrange(1, 9)}班"))
+            self._good_row(XLS_ITEM)
+
+    @staticmethod
+    def _sql_literal(value: str) -> str:
+        if value == "":
+            return "NULL"
+        return "'" + value.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n") + "'"
+
+    def _sql_chunk(self, tuples: list[str], start: int, count: int) -> None:
+        """Tuples of the SQL dump (the caller groups them into INSERT statements)."""
+        rng = self.rng
+        _, inserts = self.plans[SQL_ITEM]
+        lit = self._sql_literal
+        for i in range(start, start + count):
+            for kind in inserts.get(i, ()):
+                self.sql_id += 1
+                values = [str(self.sql_id), lit("u" + str(rng.randrange(10**6))), lit(self._name()), lit(self.ids.valid()),
+                          lit(self._random_mobile()), "NULL", lit(self._address())]  # remark missing
+                tuples.append("(" + ",".join(values) + ")")
+                self._quarantined_row(SQL_ITEM, kind)
+            rendered = self._simple_row(SQL_ITEM, lambda: (
+                self._name(), self.ids.valid() if rng.random() < 0.7 else "", self.phones.next(),
+                self._address() if rng.random() < 0.6 else "", "", self._email() if rng.random() < 0.4 else ""))
+            self.sql_id += 1
+            user = self.user_names[int(rng.random() * len(self.user_names))]
+            remark = ("老客户", "it's VIP", "备注\\无", "")[int(rng.random() * 4)]
+            values = [str(self.sql_id), lit(user), lit(rendered[NAME]), lit(rendered[ID_NUMBER]), lit(rendered[PHONE]),
+                      lit(rendered[EMAIL]), lit(rendered[ADDRESS]), lit(remark) if remark else "''"]
+            tuples.append("(" + ",".join(values) + ")")
+            self._good_row(SQL_ITEM)
+
+    def _headerless_chunk(self, lines: list[str], start: int, count: int) -> None:
+        """Lines of the headerless TXT: name, ID number, mobile, tab separated; CRLF or LF endings."""
+        rng = self.rng
+        _, inserts = self.plans[HEADERLESS_ITEM]
+        for i in range(start, start + count):
+            for kind in inserts.get(i, ()):
+                if kind == "blank_empty":
+                    lines.append("\r\n" if rng.random() < 0.5 else "\n")
+                    self._blank_line(HEADERLESS_ITEM)
+                else:
+                    lines.append(f"{self._name()}\t{self._random_mobile()}\n")
+                    self._quarantined_row(HEADERLESS_ITEM, kind)
+            rendered = self._simple_row(HEADERLESS_ITEM, lambda: (
+                self._name(), self.ids.valid(), self.phones.next(), "", "", ""))
+            end = "\r\n" if rng.random() < 0.5 else "\n"
+            lines.append(f"{rendered[NAME]}\t{rendered[ID_NUMBER]}\t{rendered[PHONE]}{end}")
+            self._good_row(HEADERLESS_ITEM)
+
+    def _write_zip(self, part: Path, csv_bytes: bytes) -> None:
+        info = _GbkZipInfo(ZIP_MEMBER, date_time=_ZIP_EPOCH)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o644 << 16
+        with zipfile.ZipFile(part, "w") as zf:
+            zf.writestr(info, csv_bytes)
+
+    def _write_xls(self, part: Path, rows: list) -> int:
+        import xlwt
+
+        book = xlwt.Workbook(encoding="utf-8")
+        text = xlwt.easyxf(num_format_str="@")
+        sheets = 0
+        sheet = None
+        r = data_in_sheet = 0
+        for row in rows:
+            if sheet is None or (row is not None and data_in_sheet >= self.xls_rows_per_sheet):
+                sheets += 1
+                sheet = book.add_sheet(f"第{sheets}页")
+                for c, v in enumerate(XLS_HEADER):
+                    sheet.write(0, c, v, text)
+                r, data_in_sheet = 1, 0
+            if row is not None:
+                for c, v in enumerate(row):
+                    if isinstance(v, float):
+                        sheet.write(r, c, v)
+                    elif v != "":
+                        sheet.write(r, c, v, text)
+                data_in_sheet += 1
+            r += 1
+        with open(part, "wb") as fh:
+            book.save(fh)
+        return sheets
+
     # ------------------------------------------------------------------ driver
 
     def write(self, evidence: Path) -> dict[str, Any]:
@@ -1060,6 +1225,22 @@ class _SeizureGenerator:
 
         book = _XlsxTextWriter(parts[COURIER_ITEM], COURIER_HEADER, data_rows=self.good_rows[COURIER_ITEM],
                                rows_per_sheet=self.rows_per_sheet)
+        zip_lines: list[str] = [ZIP_TITLE, ",".join(ZIP_HEADER)]
+        self._quarantined_row(ZIP_ITEM, "malformed_junk_before_header")
+        xls_rows: list = []
+        sql_out = open(parts[SQL_ITEM], "w", encoding="utf-8", newline="", buffering=1 << 20)
+        sql_out.write(
+            "-- MySQL dump 10.13  Distrib 5.7.26, for Linux (x86_64)\n--\n-- Host: localhost    Database: shop\n"
+            "/*!40101 SET NAMES utf8mb4 */;\n\n"
+            f"DROP TABLE IF EXISTS `{SQL_TABLE}`;\n"
+            f"CREATE TABLE `{SQL_TABLE}` (\n"
+            "  `id` int(11) NOT NULL AUTO_INCREMENT,\n  `username` varchar(64) DEFAULT NULL,\n"
+            "  `realname` varchar(32) DEFAULT NULL,\n  `idcard` varchar(18) DEFAULT NULL,\n"
+            "  `mobile` varchar(20) DEFAULT NULL,\n  `email` varchar(128) DEFAULT NULL,\n"
+            "  `addr` varchar(255) DEFAULT NULL,\n  `remark` text,\n  PRIMARY KEY (`id`),\n"
+            "  KEY `idx_mobile` (`mobile`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n\n"
+            f"LOCK TABLES `{SQL_TABLE}` WRITE;\n")
+        headerless = open(parts[HEADERLESS_ITEM], "w", encoding="utf-8", newline="", buffering=1 << 20)
         try:
             with open(parts[HOTEL_ITEM], "w", encoding="utf-8-sig", newline="", buffering=1 << 20) as hotel, \
                  open(parts[BANK_ITEM], "w", encoding="gb18030", newline="", buffering=1 << 20) as bank, \
@@ -1076,8 +1257,22 @@ class _SeizureGenerator:
                     lines = []
                     self._exchange_chunk(lines, *share(EXCHANGE_ITEM, c))
                     exchange.write("".join(line + "\n" for line in lines))
+                    self._zip_csv_chunk(zip_lines, *share(ZIP_ITEM, c))
+                    self._xls_chunk(xls_rows, *share(XLS_ITEM, c))
+                    tuples: list[str] = []
+                    self._sql_chunk(tuples, *share(SQL_ITEM, c))
+                    for k in range(0, len(tuples), SQL_TUPLES_PER_INSERT):
+                        sql_out.write(f"INSERT INTO `{SQL_TABLE}` VALUES " + ",".join(tuples[k:k + SQL_TUPLES_PER_INSERT]) + ";\n")
+                    lines = []
+                    self._headerless_chunk(lines, *share(HEADERLESS_ITEM, c))
+                    headerless.write("".join(lines))
+            sql_out.write("UNLOCK TABLES;\n")
         finally:
             book.close()
+            sql_out.close()
+            headerless.close()
+        self._write_zip(parts[ZIP_ITEM], "".join(line + "\r\n" for line in zip_lines).encode("gb18030"))
+        self.xls_sheets = self._write_xls(parts[XLS_ITEM], xls_rows)
         self._check_unique_keys()
         for item in ITEMS:
             os.replace(parts[item], evidence / item)
@@ -1094,6 +1289,8 @@ class _SeizureGenerator:
         self.items[HOTEL_ITEM]["header_rows"] = 1
         self.items[BANK_ITEM]["header_rows"] = 1
         self.items[COURIER_ITEM]["header_rows"] = sheets
+        self.items[ZIP_ITEM]["header_rows"] = 1
+        self.items[XLS_ITEM]["header_rows"] = self.xls_sheets
         raw = sum(i["raw_rows"] for i in self.items.values())
         quarantined = sum(i["quarantined_rows"] for i in self.items.values())
         records = raw - quarantined
@@ -1119,7 +1316,7 @@ class _SeizureGenerator:
 def generate_seizure(out_dir: Path, *, records: int, seed: int) -> dict:
     """Write a synthetic seizure under ``out_dir`` and return its ground truth.
 
-    Writes ``out_dir/evidence/`` (the four items named in ``ITEMS``) and ``out_dir/ground_truth.json``
+    Writes ``out_dir/evidence/`` (the eight items named in ``ITEMS``) and ``out_dir/ground_truth.json``
     (sorted keys, indent 2, UTF-8). Each item is written as ``<name>.part`` and renamed when complete.
     The same ``records`` and ``seed`` give byte-identical files (no wall clock, no hash order).
 

@@ -1,7 +1,7 @@
 """Tests of the synthetic seizure generator (jobs.synth.generator).
 
-The expected values come from the files themselves, re-read here with the standard library and
-openpyxl (plus OpenCC for the traditional → simplified step of the name rule), and from the
+The expected values come from the files themselves, re-read here with the standard library,
+openpyxl and xlrd (plus OpenCC for the traditional → simplified step of the name rule), and from the
 standards: GB 11643-1999's worked example for the ID check character, ISO/IEC 7812-1 for Luhn,
 DOMAIN.md §3 for mobile segments. Nothing is recomputed with the generator's own helpers.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import zipfile
 import hashlib
 import io
 import json
@@ -29,7 +30,14 @@ HOTEL = "住宿登记_2019.csv"
 BANK = "四要素_40万.txt"
 COURIER = "快递面单.xlsx"
 EXCHANGE = "交换数据.jsonl"
-FILES = (HOTEL, BANK, COURIER, EXCHANGE)
+ZIP = "会员数据.zip"
+ZIP_MEMBER = "会员数据/注册用户.csv"
+XLS = "学生家长名单.xls"
+SQL = "商城会员.sql"
+TXT = "三要素.txt"
+FILES = (HOTEL, BANK, COURIER, EXCHANGE, ZIP, XLS, SQL, TXT)
+#: Ground-truth item paths: the zip's CSV member is an item of its own (intake's member path).
+ITEM_PATHS = (HOTEL, BANK, COURIER, EXCHANGE, f"{ZIP}/{ZIP_MEMBER}", XLS, SQL, TXT)
 
 HOTEL_HEADER = [
     "Name", "CardNo", "Descriot", "CtfTp", "CtfId", "Gender", "Birthday", "Address", "Zip", "Dirty",
@@ -48,6 +56,10 @@ COURIER_MAP = {"收件人": "name", "收件人电话": "phone", "收件地址": 
 EXCHANGE_MAP = {"name": "name", "xm": "name", "mobile": "phone", "phone": "phone", "sjh": "phone",
                 "sfzh": "id_number", "id_card": "id_number", "yhkh": "bank_card", "bank_card": "bank_card",
                 "dz": "address", "address": "address"}
+ZIP_MAP = {"姓名": "name", "手机号": "phone", "邮箱": "email", "地址": "address"}
+XLS_MAP = {"姓名": "name", "身份证号": "id_number", "手机号": "phone", "住址": "address"}
+SQL_MAP = {"realname": "name", "idcard": "id_number", "mobile": "phone", "email": "email", "addr": "address"}
+TXT_MAP = {0: "name", 1: "id_number", 2: "phone"}  # no header: the issue's content rules decide
 PLACEHOLDERS = {"", "-", "NULL", "\\N", "无", "不详", "nan"}  # DOMAIN.md §5
 
 
@@ -209,12 +221,95 @@ def read_items(evidence: Path) -> dict:
         else:
             item["quarantined_rows"] += 1
     out[EXCHANGE] = item
+
+    # zip: the member name is GBK bytes without the UTF-8 flag; CP437 is what zipfile assumes
+    with zipfile.ZipFile(evidence / ZIP) as zf:
+        [info] = zf.infolist()
+        assert not info.flag_bits & 0x800
+        assert info.filename.encode("cp437").decode("gbk") == ZIP_MEMBER
+        lines = zf.read(info).decode("gb18030").split("\r\n")
+    assert lines[0] == "注册用户导出 2019-04-12" and lines[1] == "姓名,手机号,邮箱,地址" and lines[-1] == ""
+    item = {"raw_rows": 1, "quarantined_rows": 1, "header_rows": 1, "blank_lines": 0, "good": []}  # the title line
+    for line in lines[2:-1]:
+        if not line.strip():
+            item["blank_lines"] += 1
+            continue
+        item["raw_rows"] += 1
+        item["good"].append(dict(zip(("姓名", "手机号", "邮箱", "地址"), line.split(","))))
+    out[f"{ZIP}/{ZIP_MEMBER}"] = item
+
+    import xlrd
+
+    book = xlrd.open_workbook(str(evidence / XLS))
+    item = {"raw_rows": 0, "quarantined_rows": 0, "header_rows": 0, "blank_lines": 0, "good": [], "number_cells": 0}
+    for sh in book.sheets():
+        header = [c.value for c in sh.row(0)]
+        assert header == ["姓名", "身份证号", "手机号", "住址", "班级"]
+        item["header_rows"] += 1
+        for r in range(1, sh.nrows):
+            cells = sh.row(r)
+            if all(c.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK) for c in cells):
+                item["blank_lines"] += 1
+                continue
+            item["raw_rows"] += 1
+            row = {}
+            for h, c in zip(header, cells):
+                if c.ctype == xlrd.XL_CELL_NUMBER:
+                    item["number_cells"] += 1
+                    assert c.value.is_integer() and c.value < 1e15  # exact in a double
+                    row[h] = str(int(c.value))
+                else:
+                    row[h] = c.value
+            item["good"].append(row)
+    out[XLS] = item
+
+    text = (evidence / SQL).read_bytes().decode("utf-8")
+    columns = re.findall(r"^  `(\w+)` ", text, re.M)
+    assert columns == ["id", "username", "realname", "idcard", "mobile", "email", "addr", "remark"]
+    token = re.compile(r"'((?:[^'\\]|\\.)*)'|(NULL)|(\d+)|([(),;])")
+    unescape = {"n": "\n", "\\": "\\", "'": "'"}
+    item = {"raw_rows": 0, "quarantined_rows": 0, "header_rows": 0, "blank_lines": 0, "good": []}
+    for line in text.split("\n"):
+        if not line.startswith("INSERT INTO `member` VALUES "):
+            continue
+        values: list = []
+        for m in token.finditer(line, len("INSERT INTO `member` VALUES ")):
+            if m.group(1) is not None:
+                values.append(re.sub(r"\\(.)", lambda e: unescape[e.group(1)], m.group(1)))
+            elif m.group(2):
+                values.append(None)
+            elif m.group(3):
+                values.append(m.group(3))
+            elif m.group(4) == ")":
+                item["raw_rows"] += 1
+                if len(values) != len(columns):
+                    item["quarantined_rows"] += 1
+                else:
+                    item["good"].append(dict(zip(columns, values)))
+                values = []
+    out[SQL] = item
+
+    data = (evidence / TXT).read_bytes().decode("utf-8")
+    assert "\r\n" in data and "\n" in data.replace("\r\n", "")  # mixed line ends
+    item = {"raw_rows": 0, "quarantined_rows": 0, "header_rows": 0, "blank_lines": 0, "good": []}
+    for line in data.replace("\r\n", "\n").split("\n")[:-1]:
+        if not line.strip():
+            item["blank_lines"] += 1
+            continue
+        item["raw_rows"] += 1
+        cells = line.split("\t")
+        if len(cells) != 3:
+            item["quarantined_rows"] += 1
+        else:
+            item["good"].append(dict(enumerate(cells)))
+    out[TXT] = item
     return out
 
 
 def canonical_rows(items: dict):
     """(item, {field: raw value}) for every good row, through the header → field mappings."""
-    for path, mapping in ((HOTEL, HOTEL_MAP), (BANK, BANK_MAP), (COURIER, COURIER_MAP), (EXCHANGE, EXCHANGE_MAP)):
+    for path, mapping in ((HOTEL, HOTEL_MAP), (BANK, BANK_MAP), (COURIER, COURIER_MAP), (EXCHANGE, EXCHANGE_MAP),
+                          (f"{ZIP}/{ZIP_MEMBER}", ZIP_MAP), (XLS, XLS_MAP), (SQL, SQL_MAP), (TXT, TXT_MAP)):
         for row in items[path]["good"]:
             yield path, {mapping[k]: v for k, v in row.items() if k in mapping}
 
@@ -288,7 +383,7 @@ def test_files_decode_strictly_and_use_the_declared_layout(seizure):
 
 def test_independent_recount_matches_every_item(seizure, items):
     truth = seizure[1]
-    assert [i["path"] for i in truth["items"]] == list(FILES)
+    assert [i["path"] for i in truth["items"]] == list(ITEM_PATHS)
     for expected in truth["items"]:
         got = items[expected["path"]]
         for key in ("raw_rows", "quarantined_rows", "header_rows", "blank_lines"):
@@ -297,7 +392,8 @@ def test_independent_recount_matches_every_item(seizure, items):
     assert sum(i["raw_rows"] for i in truth["items"]) == truth["raw_rows"]
     assert sum(i["quarantined_rows"] for i in truth["items"]) == truth["quarantined_rows"]
     # every malformed kind is present in each file that can hold it
-    assert all(items[p]["quarantined_rows"] > 0 for p in (HOTEL, BANK, EXCHANGE))
+    assert all(items[p]["quarantined_rows"] > 0 for p in (HOTEL, BANK, EXCHANGE, f"{ZIP}/{ZIP_MEMBER}", SQL, TXT))
+    assert items[XLS]["number_cells"] > 0 and items[XLS]["header_rows"] >= 2
 
 
 def test_ground_truth_file_and_totals(seizure):
