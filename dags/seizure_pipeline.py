@@ -2,7 +2,9 @@
 
 intake → normalize → deduplicate → export, each a Spark application (SparkSubmitOperator on the
 ``spark_default`` connection: ``local[*]`` by default, ``spark://host:7077`` on a cluster). Wiring
-only: no data is read and nothing heavy is imported when the file is parsed.
+only: no data is read and nothing heavy is imported when the file is parsed. Started by
+``casefile run`` or, for seizures uploaded with a READY marker, by ``seizure_intake_watch``; a
+published case file is an event of the ``casefiles`` asset.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 
-from airflow.sdk import DAG, Param
+from airflow.sdk import DAG, Asset, Param
 
 from jobs.orchestration import StageSparkSubmitOperator
 
@@ -34,5 +36,6 @@ with DAG(
     intake = StageSparkSubmitOperator(task_id="intake", stage="intake")
     normalize = StageSparkSubmitOperator(task_id="normalize", stage="normalize")
     deduplicate = StageSparkSubmitOperator(task_id="deduplicate", stage="deduplicate")
-    export = StageSparkSubmitOperator(task_id="export", stage="export")
+    export = StageSparkSubmitOperator(task_id="export", stage="export",
+                                      outlets=[Asset(name="casefiles", uri="casefile://casefiles/")])
     intake >> normalize >> deduplicate >> export

@@ -98,3 +98,34 @@ def casefile_attempt(ctx: RunContext) -> str:
 
 def latest_pointer(case_id: str, seizure_id: str) -> str:
     return f"{evidence_prefix(case_id, seizure_id)}/latest"
+
+
+# Control objects of the scheduled intake (``seizure_intake_watch``). Case ids start with a letter
+# or digit, so the ``_ready`` prefix can never collide with a case folder.
+READY_PREFIX = "_ready"
+
+
+def ready_marker(case_id: str, seizure_id: str) -> str:
+    """``evidence`` key of the marker an uploader writes last: the seizure is complete."""
+    return f"{READY_PREFIX}/{evidence_prefix(case_id, seizure_id)}/READY"
+
+
+def parse_ready_marker(key: str) -> tuple[str, str] | None:
+    """``(case_id, seizure_id)`` of a ready-marker key, or ``None`` for any other key."""
+    parts = key.split("/")
+    if len(parts) != 4 or parts[0] != READY_PREFIX or parts[3] != "READY":
+        return None
+    try:
+        return check_id("case_id", parts[1]), check_id("seizure_id", parts[2])
+    except ConfigError:
+        return None
+
+
+def watch_record(case_id: str, seizure_id: str) -> str:
+    """``work`` key recording that the watch started the seizure's pipeline run (never twice)."""
+    return f"{evidence_prefix(case_id, seizure_id)}/intake_watch.json"
+
+
+def watch_run_id(case_id: str, seizure_id: str) -> str:
+    """The one Airflow run id the watch gives a seizure (``~`` cannot occur in ids, so it is unique)."""
+    return f"intake_watch__{check_id('case_id', case_id)}~{check_id('seizure_id', seizure_id)}"

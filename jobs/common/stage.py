@@ -77,4 +77,5 @@ def stage_main(stage: str, run: Callable[[StageRun], None], argv: Sequence[str] 
     finally:
         if sr.spark is not None:
             sr.spark.stop()
+        sr.storage.close()  # a staged store removes its local scratch copies
     return 0
