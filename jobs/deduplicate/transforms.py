@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Mapping, Sequence
+from functools import reduce
 
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
@@ -113,3 +114,156 @@ def status_counts(df: DataFrame, fields: Sequence[str]) -> dict[str, dict[str, d
         if r["reason"]:
             entry["reason"][r["reason"]] = entry["reason"].get(r["reason"], 0) + int(r["count"])
     return {f: {k: dict(sorted(v.items())) for k, v in out.get(f, {"status": {}, "reason": {}}).items()} for f in fields}
+
+
+# ----------------------------------------------------------------------------------- counting rules
+
+#: Statuses of a field that carries a true, complete value.
+GOOD_STATUSES: tuple[str, ...] = ("valid", "repaired")
+COUNT_STATUSES: tuple[str, ...] = ("counted", "bare_phone", "untrue", "masked_unidentifiable")
+
+
+def classify_records(df: DataFrame, counting: Mapping, fields: Sequence[str]) -> DataFrame:
+    """Add ``count_status`` and ``exclusion_reason`` (string) to records.
+
+    In: ``<field>_status`` and ``<field>_reason`` (string) for every field of ``fields``.
+    Out, first rule that applies:
+
+    - ``untrue``: a field's reason code is listed under ``counting["untrue"][field]`` (an invalid
+      ID number, an impossible birth date, a placeholder); ``exclusion_reason`` is
+      ``<field>:<reason>``. Art. 11 法释〔2017〕10号: records shown to be untrue do not count.
+    - ``masked_unidentifiable``: a field is ``masked`` and no ``identifying_fields`` field (nor
+      every field of one of ``identifying_field_pairs``) is valid or repaired: nothing identifies
+      the person (DOMAIN.md §5: a masked record still counts when the rest identifies the person).
+    - ``bare_phone``: the only present fields are ``bare_phone_fields`` (a phone and nothing else):
+      contested (DOMAIN.md §1), counted on its own line, not in ``tier_5000``.
+    - ``counted`` otherwise (``exclusion_reason`` NULL).
+    """
+    reason = F.lit(None).cast("string")
+    for f in reversed(fields):
+        codes = list((counting.get("untrue") or {}).get(f, []))
+        if codes:
+            reason = F.when(F.col(f"{f}_reason").isin(*codes), F.concat(F.lit(f"{f}:"), F.col(f"{f}_reason"))).otherwise(reason)
+    good = lambda f: F.col(f"{f}_status").isin(*GOOD_STATUSES)  # noqa: E731
+    identifies = F.lit(False)
+    for f in counting.get("identifying_fields") or []:
+        identifies = identifies | good(f)
+    for pair in counting.get("identifying_field_pairs") or []:
+        identifies = identifies | reduce(lambda a, b: a & b, [good(f) for f in pair])
+    any_masked = reduce(lambda a, b: a | b, [F.col(f"{f}_status") == "masked" for f in fields])
+    bare_fields = set(counting.get("bare_phone_fields") or [])
+    present = lambda f: F.col(f"{f}_status") != "missing"  # noqa: E731
+    bare = reduce(lambda a, b: a & b, [present(f) if f in bare_fields else ~present(f) for f in fields]) if bare_fields else F.lit(False)
+    status = (F.when(reason.isNotNull(), F.lit("untrue"))
+              .when(any_masked & ~identifies, F.lit("masked_unidentifiable"))
+              .when(bare, F.lit("bare_phone"))
+              .otherwise(F.lit("counted")))
+    return df.withColumn("exclusion_reason", F.when(status == "masked_unidentifiable", F.lit("masked:no_identifying_field")).otherwise(reason)) \
+             .withColumn("count_status", status)
+
+
+def apply_probable_clusters(unique: DataFrame, clusters: DataFrame, category_keys: Sequence[str]) -> DataFrame:
+    """Add the lower-bound view to exact survivors.
+
+    In: ``unique`` with ``record_id``, ``category_rank``; ``clusters`` with ``record_id``,
+    ``cluster_id``, ``survivor_record_id`` (records in probable clusters of 2+ only).
+    Out: ``probable_survivor_record_id`` (string, NULL outside a probable cluster; equal to
+    ``record_id`` for the record that is kept) and ``lower_category`` (string): the most
+    sensitive category of the probable cluster for its survivor, NULL for a probable duplicate;
+    the record's own category outside any cluster.
+    """
+    c = clusters.select("record_id", "cluster_id", F.col("survivor_record_id").alias("probable_survivor_record_id"))
+    joined = unique.join(c, "record_id", "left")
+    w = Window.partitionBy("cluster_id")
+    keys = F.array(*[F.lit(k) for k in category_keys])
+    rank = F.when(F.col("cluster_id").isNull(), F.col("category_rank")).otherwise(F.min("category_rank").over(w))
+    lower = F.when(F.col("probable_survivor_record_id").isNull() | (F.col("probable_survivor_record_id") == F.col("record_id")),
+                   F.element_at(keys, rank + 1))
+    return joined.withColumn("lower_category", lower).drop("cluster_id")
+
+
+def bound_counts(unique: DataFrame, category_keys: Sequence[str]) -> dict:
+    """Counts of both bounds and of the excluded records, from classified survivors.
+
+    In: exact survivors with ``cluster_size`` (long), ``category``, ``lower_category``,
+    ``count_status``, ``exclusion_reason``, ``probable_survivor_record_id``.
+    Out (plain ints): ``upper`` / ``lower``: unique records per category (``counted`` only), the
+    upper bound removes exact duplicates only, the lower one probable duplicates as well;
+    ``bare_phone_records``; ``untrue_records`` / ``untrue_rows`` and by reason;
+    ``masked_unidentifiable_records`` / ``_rows``; ``exact_duplicates_of_counted`` (rows);
+    ``probable_duplicates``. Every row of the input is in exactly one line.
+    """
+    rows = unique.groupBy("count_status", "exclusion_reason", "category", "lower_category",
+                          (F.col("probable_survivor_record_id").isNotNull() & (F.col("probable_survivor_record_id") != F.col("record_id"))).alias("probable_dup")) \
+        .agg(F.count(F.lit(1)).alias("n"), F.sum("cluster_size").alias("rows")).collect()
+    out: dict = {"upper": {k: 0 for k in category_keys}, "lower": {k: 0 for k in category_keys},
+                 "bare_phone_records": 0, "bare_phone_rows": 0, "untrue_records": 0, "untrue_rows": 0, "untrue_by_reason": {},
+                 "masked_unidentifiable_records": 0, "masked_unidentifiable_rows": 0,
+                 "exact_duplicates_of_counted": 0, "probable_duplicates": 0}
+    for r in rows:
+        n, nrows, st = int(r["n"]), int(r["rows"]), r["count_status"]
+        if st == "untrue":
+            out["untrue_records"] += n
+            out["untrue_rows"] += nrows
+            out["untrue_by_reason"][r["exclusion_reason"]] = out["untrue_by_reason"].get(r["exclusion_reason"], 0) + nrows
+        elif st == "masked_unidentifiable":
+            out["masked_unidentifiable_records"] += n
+            out["masked_unidentifiable_rows"] += nrows
+        elif st == "bare_phone":
+            out["bare_phone_records"] += n
+            out["bare_phone_rows"] += nrows
+            out["exact_duplicates_of_counted"] += nrows - n
+        else:
+            out["upper"][r["category"]] += n
+            out["exact_duplicates_of_counted"] += nrows - n
+            if r["probable_dup"]:
+                out["probable_duplicates"] += n
+            else:
+                out["lower"][r["lower_category"]] += n
+    out["untrue_by_reason"] = dict(sorted(out["untrue_by_reason"].items()))
+    return out
+
+
+# ----------------------------------------------------------------------------------- the whole stage
+
+#: Columns of ``duplicate_links`` in order (exact and probable links in one dataset).
+LINK_COLUMNS: tuple[str, ...] = ("record_id", "survivor_record_id", "reason", "content_key", "item_sha256", "item_path", "sheet",
+                                 "line_number", "linked_record_id", "match_weight", "match_probability")
+
+
+def deduplicate(records: DataFrame, rules: Sequence[CategoryRule], settings, counting: Mapping, *,
+                item_categories: Mapping[str, str] | None = None, paths: Sequence[str] = ()):
+    """Exact duplicates, counting status, probable duplicates and both bounds, on normalized records.
+
+    Args:
+        records: normalized records (``jobs.normalize.transforms.normalize_records`` output with
+            ``record_id`` and the locator columns).
+        rules: legal categories, most sensitive first.
+        settings: :class:`jobs.deduplicate.probable.LinkageSettings`.
+        counting: the ``counting`` section of ``configs/linkage.yaml`` (see :func:`classify_records`).
+        item_categories / paths: see :func:`assign_categories`.
+
+    Returns:
+        ``(unique, links, result)``. ``unique``: the exact survivors (one per content key) with
+        ``cluster_size``, ``category``, ``count_status``, ``exclusion_reason``,
+        ``probable_survivor_record_id``, ``lower_category``. ``links``: :data:`LINK_COLUMNS` +
+        ``level_<comparison>`` (string): ``exact_duplicate`` links (not in ``unique``) and
+        ``probable_duplicate`` links (both ends in ``unique``, only among ``counted`` records).
+        ``result``: the :class:`jobs.deduplicate.probable.ProbableResult`.
+    """
+    from jobs.common.schemas import CANONICAL_FIELDS
+    from jobs.deduplicate.probable import probable_duplicates
+
+    keys = [r.key for r in rules]
+    keyed = assign_categories(with_content_key(records), rules, item_categories, paths)
+    unique, exact = exact_duplicates(keyed, keys)
+    unique = classify_records(unique, counting, CANONICAL_FIELDS).localCheckpoint()
+    result = probable_duplicates(unique.where(F.col("count_status") == "counted"), settings)
+    unique = apply_probable_clusters(unique, result.clusters, keys)
+    level_cols = [f"level_{c.name}" for c in settings.comparisons]
+    probable = (result.links.join(unique.select("record_id", "content_key", "item_sha256", "item_path", "sheet", "line_number"), "record_id")
+                .withColumn("reason", F.lit("probable_duplicate")))
+    exact = exact.withColumns({"linked_record_id": F.col("survivor_record_id"), "match_weight": F.lit(None).cast("double"),
+                               "match_probability": F.lit(None).cast("double"), **{c: F.lit(None).cast("string") for c in level_cols}})
+    links = exact.select(*LINK_COLUMNS, *level_cols).unionByName(probable.select(*LINK_COLUMNS, *level_cols))
+    return unique, links, result
