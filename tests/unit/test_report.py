@@ -41,3 +41,38 @@ def test_legal_tier_boundaries():
     assert legal_tier(0.999999, 1, 10) == "below_threshold"
     assert legal_tier(1.0, 1, 10) == "serious"
     assert legal_tier(10.0, 1, 10) == "especially_serious"
+
+
+def _counts():
+    # Worked example: 1,000 records; 30 untrue rows (20 bad check digit, 10 impossible date); 5
+    # masked rows that identify no one; 65 exact duplicates; 100 bare phones; upper bound 60
+    # property + 300 ID + 440 other = 800; 50 probable duplicates (all tier_5000) → lower 750.
+    return {"bounds": {"upper": {"tier_50": 60, "tier_500": 300, "tier_5000": 440},
+                       "lower": {"tier_50": 60, "tier_500": 300, "tier_5000": 390},
+                       "bare_phone_records": 100, "bare_phone_rows": 110, "untrue_records": 25, "untrue_rows": 30,
+                       "untrue_by_reason": {"id_number:bad_check_digit": 20, "id_number:invalid_birth_date": 10},
+                       "masked_unidentifiable_records": 5, "masked_unidentifiable_rows": 5,
+                       "exact_duplicates_of_counted": 65, "probable_duplicates": 50},
+            "linkage": {"stats": {"threshold_match_probability": 0.99, "near_threshold_pairs": 7}}}
+
+
+def test_count_statement_in_the_order_of_the_domain_rules_and_adds_up():
+    from jobs.export.report import count_statement
+
+    st = count_statement(1010, 10, 1000, _counts(), rules())
+    assert [s["rows"] for s in st] == [1010, 10, 1000, 30, 5, 65, 100, 800, 50, 750]
+    assert [s["step"].split(" ")[0] for s in st] == ["raw", "parse", "records", "untrue", "masked", "exact", "bare", "unique", "probable", "unique"]
+    # records − untrue − masked − exact duplicates = upper bound + bare phones: 1000−30−5−65 = 900 = 800 + 100
+    assert st[2]["rows"] - st[3]["rows"] - st[4]["rows"] - st[5]["rows"] == st[7]["rows"] + st[6]["rows"]
+
+
+def test_both_bounds_have_weighted_total_and_tier():
+    from jobs.export.report import bound_summaries
+
+    b = bound_summaries(_counts(), rules(), insider=False)
+    # upper: 60/50 + 300/500 + 440/5000 = 1.2 + 0.6 + 0.088 = 1.888 → serious
+    assert b["upper_bound"]["weighted_total"] == 1.888 and b["upper_bound"]["tier"] == "serious"
+    # lower: 1.2 + 0.6 + 390/5000 = 1.878
+    assert b["lower_bound"]["weighted_total"] == 1.878 and b["lower_bound"]["unique_records"] == 750
+    assert b["bare_phone_records"] == 100 and b["untrue_records"] == 30
+    assert b["linkage"]["near_threshold_pairs"] == 7
