@@ -19,6 +19,7 @@ from typing import Any
 
 from jobs.common import paths
 from jobs.common.config import load_config
+from jobs.common.errors import ConfigError
 from jobs.common.storage import Storage, get_storage
 
 log = logging.getLogger("casefile")
@@ -31,8 +32,8 @@ def ready_seizures(storage: Storage | None = None) -> list[dict[str, Any]]:
         ``[{"trigger_run_id": str, "conf": {"case_id", "seizure_id", "evidence": "", "seizure_date"}}]``,
         sorted by case and seizure.
 
-    Raises:
-        ConfigError: a READY marker holds JSON with a malformed ``seizure_date``.
+    A marker that is not empty or ``{"seizure_date": "YYYY-MM-DD"}`` is logged and its seizure
+    left out (until the marker is fixed); the other seizures go ahead.
     """
     storage = storage or get_storage(load_config())
     out = []
@@ -44,17 +45,19 @@ def ready_seizures(storage: Storage | None = None) -> list[dict[str, Any]]:
         case_id, seizure_id = ids
         if storage.exists("work", paths.watch_record(case_id, seizure_id)):
             continue
+        try:
+            seizure_date = _seizure_date(storage.read_bytes("evidence", key))
+        except ConfigError as exc:  # one bad marker must not hold up the other seizures
+            log.error("intake watch: %s/%s not started: %s", case_id, seizure_id, exc)
+            continue
         out.append({"trigger_run_id": paths.watch_run_id(case_id, seizure_id),
-                    "conf": {"case_id": case_id, "seizure_id": seizure_id, "evidence": "",
-                             "seizure_date": _seizure_date(storage.read_bytes("evidence", key))}})
+                    "conf": {"case_id": case_id, "seizure_id": seizure_id, "evidence": "", "seizure_date": seizure_date}})
     log.info("intake watch: %d new ready seizure(s)", len(out))
     return out
 
 
 def _seizure_date(marker: bytes) -> str:
     import datetime as dt
-
-    from jobs.common.errors import ConfigError
 
     text = marker.decode("utf-8", "replace").strip()
     if not text:
