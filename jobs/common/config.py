@@ -82,12 +82,14 @@ class Config:
     def digest(self) -> str:
         """SHA-256 of the settings that decide outputs (recorded in every manifest).
 
-        The fault-injection switch, the Airflow retry count, the data root and the Spark settings
-        (master, profile, tuning) do not change what a successful run produces, so they are left
-        out: a fail-then-rerun, or the same seizure on a cluster, gives the same digest.
+        The fault-injection switch, the Airflow retry count, the data root, the Spark settings
+        (master, profile, tuning) and where the stores are (folder or MinIO, endpoint, buckets) do
+        not change what a successful run produces, so they are left out: a fail-then-rerun, or the
+        same seizure on a cluster with MinIO, gives the same digest.
         """
         data = json.loads(self.to_json())
-        for key in ("fail_stage", "retries", "home", "spark_master", "spark_profile", "spark_conf"):
+        for key in ("fail_stage", "retries", "home", "spark_master", "spark_profile", "spark_conf",
+                    "storage_backend", "minio_endpoint", "minio_secure", "buckets"):
             data.pop(key, None)
         canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
