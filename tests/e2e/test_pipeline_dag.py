@@ -75,13 +75,17 @@ def test_bundle_files_and_verify(world, clean_run):
     assert casefile(world["env"], "verify", str(bundle)).returncode == 0
     manifest = json.loads((bundle / "manifest.json").read_text(encoding="utf-8"))
     items = {i["path"]: i["sha256"] for i in manifest["evidence_items"]}
-    for path, digest in items.items():
+    # Originals are the files of the sample; archive members (``<archive>/<member>``) are items too.
+    originals = {p: d for p, d in items.items() if (world["sample"] / "evidence" / p).is_file()}
+    assert sorted(originals) == sorted(p.name for p in (world["sample"] / "evidence").iterdir())
+    assert all(any(p.startswith(f"{o}/") for o in originals) for p in items if p not in originals)
+    for path, digest in originals.items():
         assert sha256(world["sample"] / "evidence" / path) == digest
     ledgers = manifest["ledgers"]
     assert ledgers["intake"]["records_in"] == world["truth"]["raw_rows"]
     assert ledgers["deduplicate"]["records_in"] == ledgers["deduplicate"]["records_out"] + ledgers["deduplicate"]["duplicates"]
     # the original evidence in the store is read-only and unchanged
-    for path, digest in items.items():
+    for path, digest in originals.items():
         stored = world["home"] / "evidence" / CASE / SEIZURE / path
         assert sha256(stored) == digest and not stored.stat().st_mode & 0o222
 
