@@ -18,8 +18,10 @@ import yaml
 
 from jobs.common.errors import ConfigError
 
-#: Repository root when running from a checkout or an editable install.
-REPO_ROOT = Path(__file__).resolve().parents[2]
+#: Repository root when running from a checkout or an editable install. ``CASEFILE_REPO_ROOT``
+#: overrides it: a stage started with ``--py-files casefile-jobs.zip`` imports this module from the
+#: zip, so the Airflow task that starts it passes its own root (configs/, expectations/, .git).
+REPO_ROOT = Path(os.environ.get("CASEFILE_REPO_ROOT") or Path(__file__).resolve().parents[2])
 
 
 def config_dir() -> Path:
@@ -65,6 +67,9 @@ class Config:
     item_categories: dict[str, str]
     tier_serious: float
     tier_especially_serious: float
+    #: The ``intake`` section of pipeline.yaml as written (read and checked by
+    #: ``jobs.intake.settings``); carried here so that the config digest covers it.
+    intake: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> str:
@@ -151,6 +156,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> Config:
         "insider": _env_bool(env["CASEFILE_INSIDER"]) if "CASEFILE_INSIDER" in env else bool(pipeline.get("legal", {}).get("insider", False)),
         "fail_stage": env.get("CASEFILE_FAIL_STAGE") or pipeline.get("fault_injection", {}).get("fail_stage"),
     }
+    values["intake"] = dict(pipeline.get("intake") or {})
     values.update(overrides or {})
     if values["storage_backend"] not in ("local", "minio"):
         raise ConfigError(f"storage backend must be local or minio, not {values['storage_backend']!r}")

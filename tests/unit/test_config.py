@@ -38,3 +38,18 @@ def test_bad_values_are_refused(monkeypatch):
     monkeypatch.setenv("CASEFILE_STORAGE", "ftp")
     with pytest.raises(ConfigError):
         load_config()
+
+
+def test_intake_limits_are_part_of_the_digest(tmp_path, monkeypatch):
+    import shutil
+
+    from jobs.common.config import config_dir
+
+    copy = tmp_path / "configs"
+    shutil.copytree(config_dir(), copy)
+    clean = load_config().digest()
+    monkeypatch.setenv("CASEFILE_CONFIG_DIR", str(copy))
+    assert load_config().digest() == clean
+    text = (copy / "pipeline.yaml").read_text(encoding="utf-8").replace("max_ratio: 200", "max_ratio: 100")
+    (copy / "pipeline.yaml").write_text(text, encoding="utf-8")
+    assert load_config().digest() != clean
