@@ -8,6 +8,14 @@ Commands:
   pull        copy the latest validated bundle of a seizure and verify its hashes
   verify      check a bundle folder against its SHA256SUMS
   airflow-init  initialise Airflow's metadata database (embedded mode; idempotent)
+  storage-init  create the buckets of the object store (evidence with object lock; idempotent)
+  package     build the zip of the ``jobs`` package that Spark executors get as ``--py-files``
+
+Against a deployment (``CASEFILE_AIRFLOW_URL`` set, with ``CASEFILE_AIRFLOW_USERNAME`` and
+``CASEFILE_AIRFLOW_PASSWORD``): ``run`` uploads the evidence to the object store and triggers the DAG
+through Airflow's REST API, ``status`` shows the Airflow state and commit of each stage, ``rerun``
+clears the failed task and its downstream tasks through the API; ``pull`` reads the ``casefiles``
+store (a bucket with ``CASEFILE_STORAGE=minio``) in both modes.
 
 Nothing here prints record values: only counts, hashes, locations and states.
 """
@@ -24,6 +32,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from jobs.airflow_api import airflow_url
 from jobs.common import paths
 from jobs.common.config import REPO_ROOT, casefile_home, load_config
 
@@ -138,8 +147,11 @@ def _report(case_id: str, seizure_id: str, run_id: str, ground_truth: str | None
               f"(committed: {', '.join(s for s in paths.STAGES if states[s]) or 'none'}). "
               f"Fix the cause, then: casefile rerun --case {case_id} --seizure {seizure_id}")
         return 1
-    bundle = Path(storage.spark_path("casefiles", paths.casefile_prefix(ctx)))
-    summary = json.loads((bundle / "summary.json").read_text(encoding="utf-8"))
+    from jobs.common.storage import LocalStorage
+
+    prefix = paths.casefile_prefix(ctx)
+    bundle = storage.spark_path("casefiles", prefix) if isinstance(storage, LocalStorage) else f"casefiles/{prefix}"
+    summary = json.loads(storage.read_bytes("casefiles", f"{prefix}/summary.json").decode("utf-8"))
     print(f"casefile: case file published: {bundle}")
     print(f"  raw rows {summary['raw_rows']:,}  quarantined {summary['quarantined_rows']:,}  records {summary['records']:,}  "
           f"duplicates {summary['duplicate_records']:,}  unique {summary['unique_records']:,}")
@@ -173,10 +185,70 @@ def cmd_run(args: argparse.Namespace) -> int:
     conf = {"case_id": args.case, "seizure_id": args.seizure, "evidence": evidence, "seizure_date": args.seizure_date or ""}
     ctx = paths.RunContext(args.case, args.seizure, run_id)
     storage = _storage()
+    if airflow_url():
+        api = _api()
+        count = upload_evidence(storage, args.case, args.seizure, Path(args.evidence))
+        print(f"casefile: {count} evidence item(s) in the evidence store under {paths.evidence_prefix(args.case, args.seizure)}/")
+        conf["evidence"] = ""  # the workers read the evidence store, not this machine's folder
     storage.write_bytes("work", paths.run_record(ctx), json.dumps({"run_id": run_id, "logical_date": logical, "conf": conf}, indent=2, ensure_ascii=False).encode())
     print(f"casefile: run {run_id} of {args.case}/{args.seizure} through Airflow DAG seizure_pipeline")
+    if airflow_url():
+        api.trigger(DAG_ID, run_id, conf, logical)
+        return _wait_remote(api, args.case, args.seizure, run_id, args)
     _dispatch(logical, conf, casefile_home() / "logs" / f"{ctx.case_id}_{ctx.seizure_id}_{ctx.run_key}.log")
     return _report(args.case, args.seizure, run_id, args.ground_truth)
+
+
+DAG_ID = "seizure_pipeline"
+
+
+def _api():
+    from jobs.airflow_api import AirflowApi
+
+    return AirflowApi.from_env()
+
+
+def _wait_remote(api, case_id: str, seizure_id: str, run_id: str, args: argparse.Namespace) -> int:
+    """Wait for a run on the deployment (unless ``--no-wait``), then report as in embedded mode."""
+    if getattr(args, "no_wait", False):
+        print(f"casefile: triggered; follow it with: casefile status --case {case_id} --seizure {seizure_id}")
+        return 0
+    state = api.wait(DAG_ID, run_id)
+    print(f"casefile: dag run {run_id}: {state}")
+    return _report(case_id, seizure_id, run_id, getattr(args, "ground_truth", ""))
+
+
+def upload_evidence(storage, case_id: str, seizure_id: str, folder: Path) -> int:
+    """Upload every file under ``folder`` to ``evidence/<case>/<seizure>/`` (write-once).
+
+    A file already in the store is checked instead: it must have the same SHA-256.
+
+    Returns:
+        The number of files in ``folder``.
+
+    Raises:
+        EvidenceIntegrityError: the store holds different bytes under the same path.
+    """
+    import tempfile
+
+    from jobs.common.custody import sha256_file
+    from jobs.common.errors import EvidenceIntegrityError
+
+    prefix = paths.evidence_prefix(case_id, seizure_id)
+    if not folder.is_dir():
+        raise EvidenceIntegrityError(f"evidence location is not a folder: {folder}")
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
+    for file in files:
+        key = f"{prefix}/{file.relative_to(folder).as_posix()}"
+        if storage.exists("evidence", key):
+            with tempfile.TemporaryDirectory() as tmp:
+                stored = Path(tmp) / "item"
+                storage.get_file("evidence", key, stored)
+                if sha256_file(stored) != sha256_file(file):
+                    raise EvidenceIntegrityError(f"evidence item {key!r} in the store differs from {file}")
+            continue
+        storage.put_file("evidence", key, file, write_once=True)
+    return len(files)
 
 
 def latest_run(case_id: str, seizure_id: str) -> dict | None:
@@ -192,6 +264,16 @@ def cmd_rerun(args: argparse.Namespace) -> int:
     if record is None:
         print(f"casefile: no run of {args.case}/{args.seizure} to rerun")
         return 1
+    if airflow_url():
+        api = _api()
+        states = api.task_states(DAG_ID, record["run_id"])
+        failed = [s for s in paths.STAGES if states.get(s) in ("failed", "upstream_failed", "skipped", None)]
+        if not failed:
+            print(f"casefile: run {record['run_id']} has no failed stage: nothing to rerun")
+            return _report(args.case, args.seizure, record["run_id"], args.ground_truth)
+        print(f"casefile: rerun of {record['run_id']}: clearing {failed[0]} and its downstream tasks through the Airflow API")
+        api.clear(DAG_ID, record["run_id"], [failed[0]])
+        return _wait_remote(api, args.case, args.seizure, record["run_id"], args)
     print(f"casefile: rerun of {record['run_id']}: Airflow clears its task instances; committed stages are not run again")
     ctx = paths.RunContext(args.case, args.seizure, record["run_id"])
     _dispatch(record["logical_date"], record["conf"], casefile_home() / "logs" / f"{ctx.case_id}_{ctx.seizure_id}_{ctx.run_key}.rerun.log")
@@ -207,9 +289,19 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     ctx = paths.RunContext(args.case, args.seizure, record["run_id"])
     storage = _storage()
-    print(f"run {record['run_id']} (logical date {record['logical_date']})")
+    states: dict = {}
+    if airflow_url():
+        api = _api()
+        run_state = api.run(DAG_ID, record["run_id"])["state"]
+        states = api.task_states(DAG_ID, record["run_id"])
+        print(f"run {record['run_id']} (logical date {record['logical_date']}): {run_state}")
+    else:
+        print(f"run {record['run_id']} (logical date {record['logical_date']})")
     for stage in paths.STAGES:
-        print(f"  {stage:<12} {'committed' if is_committed(storage, ctx, stage) else 'not committed'}")
+        line = f"  {stage:<12} {'committed' if is_committed(storage, ctx, stage) else 'not committed'}"
+        if states:
+            line += f"  (task {states.get(stage) or 'none'})"
+        print(line)
     return 0
 
 
@@ -281,6 +373,49 @@ def cmd_pull(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- deployment helpers
+
+
+def cmd_storage_init(_: argparse.Namespace) -> int:
+    from jobs.common.storage import minio_storage
+
+    config = load_config()
+    if config.storage_backend != "minio":
+        print("casefile: storage-init is for CASEFILE_STORAGE=minio (the local folder needs none)")
+        return 0
+    locks = minio_storage(config).ensure_buckets()
+    for store, bucket in config.buckets.items():
+        print(f"casefile: bucket {bucket} ({store}) ready{', object lock on' if locks.get(store) else ''}")
+    return 0
+
+
+def build_package_zip(dest: Path) -> Path:
+    """Zip the ``jobs`` package (its ``.py`` files) for ``spark-submit --py-files``.
+
+    Returns:
+        ``dest``, written atomically, with fixed timestamps so that equal sources give equal bytes.
+    """
+    import zipfile
+
+    package = Path(__file__).resolve().parent
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+        for file in sorted(package.rglob("*.py")):
+            info = zipfile.ZipInfo(f"jobs/{file.relative_to(package).as_posix()}", date_time=(2020, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, file.read_bytes())
+    os.replace(tmp, dest)
+    return dest
+
+
+def cmd_package(args: argparse.Namespace) -> int:
+    out = build_package_zip(Path(args.out))
+    print(f"casefile: {out} (set CASEFILE_PY_FILES={out.resolve()})")
+    return 0
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -302,6 +437,7 @@ def build_parser() -> argparse.ArgumentParser:
             r.add_argument("--logical-date", default="", help="ISO date-time of the Airflow run (default: now, UTC)")
         if name in ("run", "rerun"):
             r.add_argument("--ground-truth", default="", help="compare the summary with a generator's ground_truth.json")
+            r.add_argument("--no-wait", action="store_true", help="deployment mode: return once triggered")
         r.set_defaults(func=func)
     pl = sub.add_parser("pull")
     pl.add_argument("--case", required=True)
@@ -313,6 +449,11 @@ def build_parser() -> argparse.ArgumentParser:
     v.set_defaults(func=cmd_verify)
     a = sub.add_parser("airflow-init")
     a.set_defaults(func=cmd_airflow_init)
+    si = sub.add_parser("storage-init", help="create the object store's buckets (MinIO)")
+    si.set_defaults(func=cmd_storage_init)
+    pk = sub.add_parser("package", help="zip the jobs package for Spark executors (--py-files)")
+    pk.add_argument("--out", default=str(REPO_ROOT / "dist" / "casefile-jobs.zip"))
+    pk.set_defaults(func=cmd_package)
     return p
 
 

@@ -35,6 +35,30 @@ def reference_date(params: dict[str, Any], context: dict[str, Any]) -> str:
     return moment.strftime("%Y-%m-%d")
 
 
+def export_storage_connection() -> None:
+    """Make the Airflow connection ``casefile_minio`` visible to this task's children.
+
+    With ``CASEFILE_STORAGE=minio`` and no credentials in the environment (``MINIO_ACCESS_KEY``/
+    ``MINIO_SECRET_KEY`` or ``AIRFLOW_CONN_CASEFILE_MINIO``), the connection is looked up through
+    Airflow (metadata DB or secrets backend) and put into this task process's environment as
+    ``AIRFLOW_CONN_CASEFILE_MINIO``, which ``spark-submit`` and the stage applications inherit. The
+    value is never logged. Does nothing outside a task or when the connection does not exist.
+    """
+    from jobs.common.config import load_config
+
+    if load_config().storage_backend != "minio":
+        return
+    if (os.environ.get("MINIO_ACCESS_KEY") and os.environ.get("MINIO_SECRET_KEY")) or os.environ.get("AIRFLOW_CONN_CASEFILE_MINIO"):
+        return
+    from airflow.sdk import BaseHook
+
+    try:
+        conn = BaseHook.get_connection("casefile_minio")
+    except Exception:  # noqa: BLE001 - AirflowNotFoundException or no task context: storage reports what is missing
+        return
+    os.environ["AIRFLOW_CONN_CASEFILE_MINIO"] = conn.as_json()
+
+
 class StageSparkSubmitOperator(SparkSubmitOperator):
     """``SparkSubmitOperator`` for one casefile stage, skipping stages already committed in this run.
 
@@ -56,6 +80,7 @@ class StageSparkSubmitOperator(SparkSubmitOperator):
         from jobs.common.storage import get_storage
 
         params = context["params"]
+        export_storage_connection()
         config = load_config()
         ctx = paths.RunContext(params["case_id"], params["seizure_id"], context["run_id"])
         if is_committed(get_storage(config), ctx, self.stage):
@@ -70,5 +95,9 @@ class StageSparkSubmitOperator(SparkSubmitOperator):
         python = os.environ.get("CASEFILE_SPARK_PYTHON", sys.executable)
         self.conf = {**config.spark_conf, "spark.pyspark.python": python, "spark.pyspark.driver.python": python, **(self.conf or {})}
         if py_files := os.environ.get("CASEFILE_PY_FILES"):
+            from jobs.common.config import REPO_ROOT
+
             self.py_files = py_files
+            # The driver imports jobs from the zip too: tell it where configs/ and expectations/ are.
+            os.environ.setdefault("CASEFILE_REPO_ROOT", str(REPO_ROOT))
         return super().execute(context)
