@@ -70,6 +70,9 @@ class Config:
     #: The ``intake`` section of pipeline.yaml as written (read and checked by
     #: ``jobs.intake.settings``); carried here so that the config digest covers it.
     intake: dict[str, Any] = field(default_factory=dict)
+    #: ``configs/linkage.yaml`` as written (probable-duplicate model and counting rules, read by
+    #: ``jobs.deduplicate``); carried here so that the config digest covers it.
+    linkage: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> str:
@@ -157,6 +160,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> Config:
         "fail_stage": env.get("CASEFILE_FAIL_STAGE") or pipeline.get("fault_injection", {}).get("fail_stage"),
     }
     values["intake"] = dict(pipeline.get("intake") or {})
+    values["linkage"] = _read_yaml("linkage.yaml") if (config_dir() / "linkage.yaml").is_file() else {}
     values.update(overrides or {})
     if values["storage_backend"] not in ("local", "minio"):
         raise ConfigError(f"storage backend must be local or minio, not {values['storage_backend']!r}")
