@@ -12,7 +12,8 @@ export AIRFLOW_HOME ?= $(CASEFILE_HOME)/airflow
 RECORDS ?= 200000
 SEED ?= 20190412
 CASE ?= HG-2019-0412
-SEIZURE ?= S01
+# One seizure id per sample size and seed: the evidence store is write-once per path.
+SEIZURE ?= S01-n$(RECORDS)-s$(SEED)
 
 .PHONY: run test install airflow-init bench clean
 
