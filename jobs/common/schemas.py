@@ -22,7 +22,9 @@ CANONICAL_FIELDS: tuple[str, ...] = ("name", "id_number", "phone", "address", "b
 #: Field statuses (issue 4): the value as read is already canonical / was cleaned into canonical
 #: form / is present but cannot be a true value / is partly hidden (``138****1234``) / is absent or
 #: a placeholder for "no value".
-FIELD_STATUSES: tuple[str, ...] = ("valid", "repaired", "invalid", "masked", "missing")
+#: ``ambiguous`` (addresses only): a district name shared by several places with no evidence in
+#: the record to pick one (朝阳区: 北京市 or 吉林省长春市); the candidates are listed.
+FIELD_STATUSES: tuple[str, ...] = ("valid", "repaired", "invalid", "masked", "missing", "ambiguous")
 
 #: The locator of a raw record: which evidence item, which sheet (``""`` when the format has no
 #: sheets), which line or row (1-based, as a person counts them in a text editor or in Excel) and,

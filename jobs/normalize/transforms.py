@@ -60,6 +60,9 @@ __all__ = [
     "normalize_names",
     "normalize_phones",
     "normalize_records",
+    "resolve_address_divisions",
+    "id_region_statuses",
+    "id_review_flags",
 ]
 
 # --------------------------------------------------------------------------------------------
@@ -249,8 +252,10 @@ def normalize_id_numbers(
     Rules, in order:
         1. NULL / blank / placeholder token -> ``missing``.
         2. Contains ``*`` -> ``masked`` (``asterisk_mask``).
-        3. Excel scientific notation (``1.10105E+17``) -> ``invalid`` ``excel_precision_lost``:
-           Excel keeps 15 significant digits, the number cannot be recovered (never guessed).
+        3. Excel scientific notation (``1.10105E+17``) or a float-looking value of 15-18 digits
+           (``110105198506151000.0``, a cell read as a number) -> ``invalid``
+           ``excel_precision_lost``: Excel keeps 15 significant digits, the number cannot be
+           recovered (never guessed; DOMAIN.md section 5).
         4. One repeated digit (15 or 18 times) or ``123456789012345678`` -> ``invalid``
            ``placeholder`` (DOMAIN.md section 5).
         5. 15 digits (GB 11643-1989): insert ``19`` before YY and append the MOD 11-2 check
@@ -259,7 +264,11 @@ def normalize_id_numbers(
         6. ``[0-9]{17}[0-9X]``: birth date (characters 7-14, yyyyMMdd) must be a real date
            (``invalid_birth_date``) and not after ``reference_date`` (``birth_date_in_future``);
            the check character must match ISO 7064 MOD 11-2 (``bad_check_digit``; a wrong check
-           character is never corrected). ``valid`` when only trimming and ``x`` -> ``X`` were
+           character is never corrected). A wrong check character on a number ending in ``000``
+           is ``excel_precision_lost`` instead: Excel stored the number with 15 significant
+           digits and zeroed the last three (sequence digits 16-17 and the check character). A
+           true number ending in ``000`` has check character ``0`` and passes the check, so
+           only a mangled one is caught. ``valid`` when only trimming and ``x`` -> ``X`` were
            needed, else ``repaired`` ``cleaned``.
         7. Anything else -> ``invalid`` ``bad_format``.
 
@@ -317,7 +326,10 @@ def normalize_id_numbers(
     verdict = (
         F.when(missing.isNotNull(), F.struct(F.lit(MISSING).alias("status"), missing.alias("reason")))
         .when(clean.contains("*"), _verdict(MASKED, "asterisk_mask"))
-        .when(clean.rlike(r"^[0-9](\.[0-9]+)?E\+?[0-9]+$"), _verdict(INVALID, "excel_precision_lost"))
+        .when(
+            clean.rlike(r"^[0-9](\.[0-9]+)?E\+?[0-9]+$|^[0-9]{15,18}\.0*$"),
+            _verdict(INVALID, "excel_precision_lost"),
+        )
         .when(
             clean.rlike(r"^([0-9])\1{14}(\1{3})?$") | (clean == "123456789012345678"),
             _verdict(INVALID, "placeholder"),
@@ -327,6 +339,10 @@ def normalize_id_numbers(
             is18,
             F.coalesce(
                 date_verdict,
+                F.when(
+                    (check != F.substring(clean, 18, 1)) & clean.endswith("000"),
+                    _verdict(INVALID, "excel_precision_lost"),
+                ),
                 F.when(check != F.substring(clean, 18, 1), _verdict(INVALID, "bad_check_digit")),
                 _valid_or_cleaned(F.upper(_trim(raw)) == clean),
             ),
@@ -832,7 +848,11 @@ def normalize_records(
         ``phone, phone_status, phone_reason, phone_kind``;
         ``address, address_status, address_reason``;
         ``bank_card, bank_card_status, bank_card_reason, bank_card_luhn``;
-        ``email, email_status, email_reason``.
+        ``email, email_status, email_reason``;
+        then ``id_region_status`` (:func:`id_region_statuses`), ``id_review``
+        (:func:`id_review_flags`), and ``address_province, address_city, address_district,
+        address_division_code, address_remainder, address_candidates, address_division_source``
+        (:func:`resolve_address_divisions`, which may set ``address_status`` to ``ambiguous``).
 
     Args:
         df: raw records.
@@ -850,4 +870,252 @@ def normalize_records(
     out = normalize_phones(out)
     out = normalize_addresses(out)
     out = normalize_bank_cards(out)
-    return normalize_emails(out)
+    out = normalize_emails(out)
+    out = id_region_statuses(out)
+    out = id_review_flags(out, reference_date=reference_date)
+    return resolve_address_divisions(out)
+
+
+# --------------------------------------------------------------------------------------------
+# Address divisions (province / city / district), ID region soft check
+# --------------------------------------------------------------------------------------------
+
+AMBIGUOUS = "ambiguous"
+
+#: Han characters that end a division name; the stem before them excludes them, so a lazy match
+#: stops at the first one (``长春市朝阳区`` -> ``长春市`` + ``朝阳区``). The first character of a
+#: district may be one of them (济南市 ``市中区``).
+_HAN = r"\p{IsHan}"
+_STEM = r"[\p{IsHan}&&[^省市区县]]"
+CITY_PATTERN = rf"{_STEM}{{1,9}}?(?:市|自治州|地区|盟)"
+DISTRICT_PATTERN = rf"{_HAN}{_STEM}{{0,9}}?(?:区|县|市|旗)"
+
+
+def _address_pattern() -> str:
+    from jobs.normalize.divisions import province_names
+
+    provinces = "|".join(re.escape(n) for n in province_names())
+    return rf"^({provinces})?({CITY_PATTERN})?({DISTRICT_PATTERN})?"
+
+
+def _division_lookup(spark) -> DataFrame:
+    """Broadcastable table ``name`` -> ``candidates`` array<struct<code, province, city, district, full_name>>."""
+    from jobs.normalize.divisions import candidates_by_name
+
+    rows = [
+        (name, [(d.code, d.province, d.city, d.district, d.full_name) for d in cands])
+        for name, cands in sorted(candidates_by_name().items())
+    ]
+    schema = (
+        "name string, candidates array<struct<code: string, province: string, city: string, "
+        "district: string, full_name: string>>"
+    )
+    return spark.createDataFrame(rows, schema)
+
+
+def _area_code_map() -> Column:
+    from jobs.normalize.divisions import area_code_places
+
+    places = area_code_places()
+    return F.create_map(*[F.lit(x) for k in sorted(places) for x in (k, places[k])])
+
+
+def resolve_address_divisions(
+    df: DataFrame,
+    *,
+    address_column: str = "address",
+    id_region_column: str | None = "id_region_code",
+    phone_column: str | None = "phone",
+    phone_kind_column: str | None = "phone_kind",
+) -> DataFrame:
+    """Split cleaned addresses into province / city / district; flag shared district names.
+
+    Runs after :func:`normalize_addresses` (and, for evidence, after :func:`normalize_id_numbers`
+    and :func:`normalize_phones`).
+
+    Columns in:
+        ``address_column`` (string): the cleaned address; ``address_status`` /
+        ``address_reason`` (string); optional evidence ``id_region_column`` (string, 6 digits,
+        NULL unless the ID number is valid/repaired), ``phone_column`` (string, E.164) with
+        ``phone_kind_column`` (``'fixed'`` for a landline).
+
+    Columns out (added after the existing ones; ``address_status``/``address_reason`` are
+    replaced in place for ambiguous addresses):
+        ``address_province``, ``address_city``, ``address_district`` (string): names as in the
+        division table (city = the municipality for 北京/天津/上海/重庆; NULL for a county
+        directly under a province); ``address_division_code`` (string, GB/T 2260 6-digit code of
+        the resolved district or city); ``address_remainder`` (string): the address after the
+        division prefix (the whole address when no division was recognised);
+        ``address_candidates`` (array<string>): full names of every place the division token can
+        mean after the address's own province/city are applied, sorted, set only when there is
+        more than one; ``address_division_source`` (string): ``'address'`` (the address alone
+        names one place), ``'id_region_code'`` or ``'phone_area_code'`` (several places; evidence
+        in the same record picked one), NULL otherwise.
+
+    Parsing (Column expressions; the division table is a broadcast join, no per-row Python):
+        ``^(province)?(city)?(district)?`` where province is one of the table's province names
+        written in full, city is ``CITY_PATTERN`` (a stem + 市/自治州/地区/盟) and district
+        ``DISTRICT_PATTERN`` (a stem + 区/县/市/旗). The district token (else the city token) is
+        looked up by name in :func:`jobs.normalize.divisions.candidates_by_name` (python-stdnum
+        2.2 GB/T 2260 table, current and retired names); candidates must agree with the province
+        and, when a district was found, the city written in the address.
+
+    Ambiguity (issue 4): when several places remain (``朝阳区`` alone: 北京市朝阳区 and
+    吉林省长春市朝阳区), evidence in the same record is tried, first the ID number's region code
+    (candidates whose code shares its first 4 digits, the prefecture), then a landline's area
+    code (candidates whose province and city appear in the libphonenumber description of the
+    area code). Evidence resolves only if it leaves exactly one candidate. Otherwise a
+    ``valid``/``repaired`` address becomes ``ambiguous``, reason ``shared_district_name``, with
+    the candidates listed; no place is picked, never by table order. ``masked``/``missing``
+    statuses are not changed.
+
+    Args:
+        df: records with normalized addresses.
+        address_column: the cleaned address column.
+        id_region_column: ID region code column, or None to use no ID evidence.
+        phone_column: E.164 phone column, or None to use no phone evidence.
+        phone_kind_column: phone kind column (only ``'fixed'`` numbers carry an area code).
+
+    Returns:
+        ``df`` with the columns above (row order not preserved: a join is involved).
+
+    Raises:
+        ValueError: if ``address_column`` or an output column conflicts.
+    """
+    field = "address_div"
+    outputs = (
+        "address_province", "address_city", "address_district", "address_division_code",
+        "address_remainder", "address_candidates", "address_division_source",
+    )  # fmt: skip
+    _check_columns(df, address_column, outputs)
+    addr = F.col(address_column)
+    pattern = _address_pattern()
+    prov_c, city_c, dist_c, key_c = (_tmp(field, n) for n in ("prov", "city", "dist", "key"))
+    df = df.withColumn(_tmp(field, "m"), F.regexp_extract(addr, pattern, 0))
+    df = df.withColumns(
+        {
+            prov_c: F.nullif(F.regexp_extract(addr, pattern, 1), F.lit("")),
+            city_c: F.nullif(F.regexp_extract(addr, pattern, 2), F.lit("")),
+            dist_c: F.nullif(F.regexp_extract(addr, pattern, 3), F.lit("")),
+        }
+    )
+    prov, city, dist = F.col(prov_c), F.col(city_c), F.col(dist_c)
+    df = df.withColumn(key_c, F.coalesce(dist, city))
+    lookup = _division_lookup(df.sparkSession).withColumnRenamed("candidates", _tmp(field, "all"))
+    df = df.join(F.broadcast(lookup), F.col(key_c) == lookup["name"], "left").drop(lookup["name"])
+
+    def agrees(c: Column) -> Column:
+        ok = prov.isNull() | (c["province"] == prov)
+        return ok & (dist.isNull() | city.isNull() | (c["city"] == city))
+
+    df = df.withColumn(_tmp(field, "cands"), F.filter(F.col(_tmp(field, "all")), agrees))
+    cands = F.col(_tmp(field, "cands"))
+    evidence: list[tuple[str, Column]] = []
+    if id_region_column and id_region_column in df.columns:
+        region4 = F.substring(F.col(id_region_column), 1, 4)
+        evidence.append(("id_region_code", F.filter(cands, lambda c: F.substring(c["code"], 1, 4) == region4)))
+    if phone_column and phone_kind_column and {phone_column, phone_kind_column} <= set(df.columns):
+        phone = F.col(phone_column)
+        area = F.when(
+            F.col(phone_kind_column) == "fixed",
+            F.when(phone.rlike(r"^\+86(10|2[0-9])"), F.substring(phone, 4, 2)).otherwise(F.substring(phone, 4, 3)),
+        )
+        place = F.element_at(_area_code_map(), area)
+        evidence.append(
+            (
+                "phone_area_code",
+                F.filter(
+                    cands,
+                    lambda c: (F.instr(place, c["province"]) > 0)
+                    & (c["city"].isNull() | (F.instr(place, F.coalesce(c["city"], F.lit(""))) > 0)),
+                ),
+            )
+        )
+    chosen = F.when(F.size(cands) == 1, F.struct(cands[0].alias("c"), F.lit("address").alias("source")))
+    for source, narrowed in evidence:
+        chosen = chosen.when(
+            (F.size(cands) > 1) & (F.size(narrowed) == 1),
+            F.struct(narrowed[0].alias("c"), F.lit(source).alias("source")),
+        )
+    df = df.withColumn(_tmp(field, "chosen"), chosen)
+    chosen = F.col(_tmp(field, "chosen"))
+    ambiguous = chosen.isNull() & (F.size(cands) > 1)
+    status, reason = F.col("address_status"), F.col("address_reason")
+    flag = ambiguous & status.isin(VALID, REPAIRED)
+    matched_len = F.length(F.col(_tmp(field, "m")))
+    c = chosen["c"]
+    out = df.withColumns(
+        {
+            "address_status": F.when(flag, F.lit(AMBIGUOUS)).otherwise(status),
+            "address_reason": F.when(flag, F.lit("shared_district_name")).otherwise(reason),
+            "address_province": F.coalesce(c["province"], prov),
+            "address_city": F.when(chosen.isNotNull(), c["city"]).otherwise(F.when(dist.isNotNull(), city)),
+            "address_district": c["district"],
+            "address_division_code": c["code"],
+            "address_remainder": F.when(
+                addr.isNotNull(),
+                F.when(chosen.isNotNull() | ambiguous, F.substring(addr, matched_len + 1, 1 << 20)).otherwise(addr),
+            ),
+            "address_candidates": F.when(
+                ambiguous, F.array_sort(F.transform(cands, lambda x: x["full_name"]))
+            ),
+            "address_division_source": chosen["source"],
+        }
+    )
+    return out.drop(*[col for col in out.columns if col.startswith(f"{_TMP}{field}_")])
+
+
+def id_region_statuses(df: DataFrame, *, code_column: str = "id_region_code") -> DataFrame:
+    """Soft check of the ID number's region code against GB/T 2260, current and retired codes.
+
+    Columns in: ``code_column`` (string, 6 digits or NULL).
+
+    Columns out: ``id_region_status`` (string): ``'known'`` (in force in the table),
+    ``'retired'`` (in the table, every name has an end year, e.g. 110103 崇文区 [-2010]),
+    ``'unknown'`` (not in the table: police issued codes that no published table lists), NULL
+    when the code is NULL. Never a reason for ``invalid``: the number is for life and the code is
+    the one in force when it was issued (GB 11643-1999; DOMAIN.md section 3). Source: python-stdnum
+    2.2 ``stdnum/cn/loc.dat``. Two ``isin`` sets (Spark ``InSet``: a hash lookup per row).
+
+    Raises:
+        ValueError: if ``code_column`` is absent or is ``id_region_status``.
+    """
+    from jobs.normalize.divisions import region_code_statuses
+
+    _check_columns(df, code_column, ("id_region_status",))
+    current, retired = region_code_statuses()
+    code = F.col(code_column)
+    return df.withColumn(
+        "id_region_status",
+        F.when(code.isNull(), F.lit(None).cast("string"))
+        .when(code.isin(*sorted(current)), F.lit("known"))
+        .when(code.isin(*sorted(retired)), F.lit("retired"))
+        .otherwise(F.lit("unknown")),
+    )
+
+
+#: Age at the reference date above which a birth date is flagged for review (DOMAIN.md section 3:
+#: "very old ages are flagged for review"; 110 is this project's reading, not a legal rule).
+REVIEW_AGE_YEARS = 110
+
+
+def id_review_flags(
+    df: DataFrame, *, reference_date: datetime.date, birth_column: str = "id_birth_date"
+) -> DataFrame:
+    """Flag ID numbers whose holder would be older than :data:`REVIEW_AGE_YEARS`.
+
+    Columns in: ``birth_column`` (date, NULL unless the ID number is valid/repaired).
+
+    Columns out: ``id_review`` (string): ``'age_over_110'`` when the birth date is more than 110
+    years before ``reference_date`` (``add_months(reference_date, -1320)``), else NULL. The ID
+    status stays ``valid``/``repaired``: an old birth date is possible (GB 11643-1999's own
+    example is born 1880), so it is a case for a person to look at, not an untrue value.
+
+    Raises:
+        ValueError: if ``birth_column`` is absent or is ``id_review``.
+    """
+    _check_columns(df, birth_column, ("id_review",))
+    limit = F.add_months(F.lit(reference_date), -12 * REVIEW_AGE_YEARS)
+    return df.withColumn(
+        "id_review", F.when(F.col(birth_column) < limit, F.lit(f"age_over_{REVIEW_AGE_YEARS}"))
+    )

@@ -22,6 +22,9 @@ ADDED_COLUMNS = [
     "address", "address_status", "address_reason",
     "bank_card", "bank_card_status", "bank_card_reason", "bank_card_luhn",
     "email", "email_status", "email_reason",
+    "id_region_status", "id_review",
+    "address_province", "address_city", "address_district", "address_division_code", "address_remainder",
+    "address_candidates", "address_division_source",
 ]  # fmt: skip
 
 GARBAGE = [
@@ -45,7 +48,9 @@ def test_columns_and_pass_through(spark):
           "+8613912345678", "repaired", "cleaned", "mobile",
           "北京市朝阳区", "repaired", "cleaned",
           "4111111111111111", "valid", None, True,
-          "ZhangSan@qq.com", "repaired", "cleaned")],
+          "ZhangSan@qq.com", "repaired", "cleaned",
+          "known", None,
+          "北京市", "北京市", "朝阳区", "110105", "", None, "address")],
         out.schema,
     )
     assertDataFrameEqual(out, expected)
