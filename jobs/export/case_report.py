@@ -317,11 +317,12 @@ def art11_counts(records, category_keys: Sequence[str], key: str, rank: str) -> 
 
     keys = F.array(*[F.lit(k) for k in category_keys])
     counted = records.where(F.col("bucket").isNotNull() & F.col(key).isNotNull() & F.col(rank).isNotNull())
+    # element_at with a NULL index returned an element in Spark here: choose bare_phone with an explicit when.
     per = (counted.groupBy("suspect", key)
            .agg(F.min(F.when(F.col("bucket") != "bare_phone", F.col(rank))).alias("r"),
                 F.countDistinct("buyer").alias("nb"),
                 F.max((F.col("transaction") == "obtained").cast("int")).alias("obtained"))
-           .withColumn("bucket", F.coalesce(F.element_at(keys, F.col("r") + 1), F.lit("bare_phone"))))
+           .withColumn("bucket", F.when(F.col("r").isNotNull(), F.element_at(keys, F.col("r") + 1)).otherwise(F.lit("bare_phone"))))
     rows = (per.groupBy("suspect", "bucket")
             .agg(F.count(F.lit(1)).alias("distinct_records"),
                  F.sum(((F.col("obtained") == 1) & (F.col("nb") > 0)).cast("long")).alias("obtained_and_sold"),
@@ -342,7 +343,7 @@ def case_distinct(records, category_keys: Sequence[str], key: str, rank: str) ->
     keys = F.array(*[F.lit(k) for k in category_keys])
     counted = records.where(F.col("bucket").isNotNull() & F.col(key).isNotNull() & F.col(rank).isNotNull())
     per = counted.groupBy(key).agg(F.min(F.when(F.col("bucket") != "bare_phone", F.col(rank))).alias("r")) \
-        .withColumn("bucket", F.coalesce(F.element_at(keys, F.col("r") + 1), F.lit("bare_phone")))
+        .withColumn("bucket", F.when(F.col("r").isNotNull(), F.element_at(keys, F.col("r") + 1)).otherwise(F.lit("bare_phone")))
     return {r["bucket"]: int(r["count"]) for r in per.groupBy("bucket").count().collect()}
 
 
@@ -610,7 +611,7 @@ def make_case_report(case_id: str, *, storage: Storage, config: Config | None = 
         log.info("case report %s: %d verified bundle(s)", case_id, len(bundles))
         inputs = [b.input_entry() for b in bundles]
         identity = {"case_id": case_id, "inputs": inputs, "roles": {s: r.to_dict() for s, r in sorted(roles.items())},
-                    "config_digest": config.digest()}
+                    "config_digest": config.digest(), "code_version": code_version()}
         digest = hashlib.sha256(canonical_json(identity)).hexdigest()[:16]
         out = work / "out"
         out.mkdir()
@@ -623,7 +624,7 @@ def make_case_report(case_id: str, *, storage: Storage, config: Config | None = 
         summary["report_id"] = digest
         (out / "case_summary.json").write_bytes(canonical_json(summary))
         manifest = {"case_id": case_id, "report_id": digest, "inputs": inputs, "roles": identity["roles"], "roles_source": roles_source,
-                    "code_version": code_version(), "config_digest": config.digest(), "hash_algorithms": list(HASH_ALGORITHMS),
+                    "code_version": identity["code_version"], "config_digest": config.digest(), "hash_algorithms": list(HASH_ALGORITHMS),
                     "files": {p.name: hash_file(p) for p in sorted(out.iterdir()) if p.is_file()}}
         manifest_bytes = canonical_json(manifest)
         (out / "manifest.json").write_bytes(manifest_bytes)

@@ -103,6 +103,8 @@ def case_bundles(tmp_path, monkeypatch):
     """
     home = tmp_path / "home"
     monkeypatch.setenv("CASEFILE_HOME", str(home))
+    # Others commit in this tree while tests run: pin the code version the manifest records.
+    monkeypatch.setattr("jobs.export.case_report.code_version", lambda: "test+gpinned")
     a1 = [row(P1, 1, "a/1.csv"), row(P2, 2, "a/1.csv"), row(P3, 3, "a/1.csv"), row(P3B, 4, "a/1.csv", lower_category=""),
           row(BARE, 5, "a/1.csv", count_status="bare_phone"), row(UNTRUE, 6, "a/1.csv", count_status="untrue", exclusion_reason="id_number:check_digit")]
     a1[3]["probable_survivor_record_id"] = a1[2]["record_id"]
