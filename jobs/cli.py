@@ -373,6 +373,26 @@ def cmd_pull(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_case_report(args: argparse.Namespace) -> int:
+    """Case report over the latest verified bundle of every seizure of a case (jobs.export.case_report)."""
+    from jobs.common.errors import CasefileError
+    from jobs.export.case_report import make_case_report
+
+    try:
+        out = make_case_report(args.case, storage=_storage(), roles_file=Path(args.roles) if args.roles else None,
+                               dest=Path(args.dest) if args.dest else None)
+    except CasefileError as exc:
+        print(f"casefile case-report: {exc}")
+        return 1
+    s = out["summary"]
+    print(f"casefile case-report: {args.case}: {len(s['seizures'])} seizure(s) → {out['location']}")
+    for suspect, d in s["suspects"].items():
+        u, lo = d["upper_bound"], d["lower_bound"]
+        print(f"  suspect {suspect}: art. 11 count {lo['art11_count']:,}–{u['art11_count']:,} → {lo['tier']} / {u['tier']}")
+    print(f"  cross-seizure overlap rows {s['overlap_rows']:,}")
+    return 0
+
+
 # --------------------------------------------------------------------------- deployment helpers
 
 
@@ -454,6 +474,11 @@ def build_parser() -> argparse.ArgumentParser:
     pk = sub.add_parser("package", help="zip the jobs package for Spark executors (--py-files)")
     pk.add_argument("--out", default=str(REPO_ROOT / "dist" / "casefile-jobs.zip"))
     pk.set_defaults(func=cmd_package)
+    cr = sub.add_parser("case-report", help="art. 11 counts and cross-seizure overlap over the seizures of a case")
+    cr.add_argument("--case", required=True)
+    cr.add_argument("--roles", default="", help="roles YAML (default configs/cases/<case>.yaml; none: each seizure its own suspect)")
+    cr.add_argument("--dest", default="", help="write the report to this folder instead of casefiles/<case>/_case/")
+    cr.set_defaults(func=cmd_case_report)
     return p
 
 
