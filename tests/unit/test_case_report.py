@@ -19,7 +19,7 @@ import yaml
 from jobs.common.config import load_config
 from jobs.common.errors import ConfigError, EvidenceIntegrityError
 from jobs.common.storage import LocalStorage
-from jobs.export.case_report import OVERLAP_COLUMNS, make_case_report, parse_roles
+from jobs.export.case_report import OVERLAP_COLUMNS, load_roles, make_case_report, parse_roles
 
 CASE = "C1"
 COLUMNS = ["record_id", "name", "name_status", "name_key", "id_number", "id_number_status", "phone", "phone_status", "address",
@@ -159,6 +159,15 @@ def test_art11_counts_per_suspect_and_case(spark, case_bundles):
     assert s["seizures"]["A_sale_B"]["buyer"] == "B" and "item 3" in s["seizures"]["A_sale_B"]["rule"]
 
 
+def test_html_names_the_rules(spark, case_bundles):
+    home, roles = case_bundles
+    out = Path(run(home, spark, roles, dest=home.parent / "html")["location"])
+    page = (out / "case_summary.html").read_text(encoding="utf-8")
+    for text in ("art. 11 item 1", "art. 11 item 2", "art. 11 item 3", "cross_seizure_overlap.csv", "A_sale_C"):
+        assert text in page
+    assert "赵建国" not in page  # counts only, never record values
+
+
 def test_overlap_rows_locators_and_counts(spark, case_bundles):
     home, roles = case_bundles
     out = run(home, spark, roles, dest=home.parent / "out")
@@ -247,3 +256,16 @@ def test_roles_are_checked():
         parse_roles({"seizures": {"S1": {"suspect": "A", "transaction": "gifted"}}}, ["S1"])
     roles = parse_roles({"seizures": {"S1": {"suspect": "A", "sold_to": "B"}}}, ["S1", "S2"])
     assert (roles["S1"].transaction, roles["S1"].buyer, roles["S2"].suspect) == ("sold", "B", "S2")
+
+
+def test_roles_file_of_the_case_is_the_default(tmp_path, monkeypatch):
+    monkeypatch.setenv("CASEFILE_CONFIG_DIR", str(tmp_path))
+    (tmp_path / "cases").mkdir()
+    (tmp_path / "cases" / "C1.yaml").write_text("seizures:\n  S1: {suspect: A, sold_to: B}\n", encoding="utf-8")
+    roles, source = load_roles("C1", ["S1"])
+    assert (roles["S1"].suspect, roles["S1"].buyer) == ("A", "B")
+    assert source["file"] == "C1.yaml" and len(source["sha256"]) == 64
+    roles, source = load_roles("C2", ["S1"])
+    assert roles["S1"].suspect == "S1" and source["file"] is None
+    with pytest.raises(ConfigError, match="not found"):
+        load_roles("C1", ["S1"], tmp_path / "missing.yaml")
