@@ -150,7 +150,7 @@ def _start_deployment(procs: Processes, root: Path, s3_server):
                                  "--port", str(master_port), "--webui-port", str(master_ui)], base)
     worker_dir = root / "spark-worker"
     procs.start("spark-worker", [spark_class, "org.apache.spark.deploy.worker.Worker", master, "--host", "127.0.0.1",
-                                 "--cores", "2", "--memory", "5g", "--work-dir", str(worker_dir), "--webui-port", str(worker_ui)], base)
+                                 "--cores", "2", "--memory", "3g", "--work-dir", str(worker_dir), "--webui-port", str(worker_ui)], base)
 
     password = secrets.token_urlsafe(16)
     (root / "passwords.json").write_text(json.dumps({USER: password}))
@@ -159,6 +159,8 @@ def _start_deployment(procs: Processes, root: Path, s3_server):
         **base, **s3_server.env(),
         "CASEFILE_HOME": str(root / "home"), "CASEFILE_SCRATCH": str(root / "scratch"),
         "CASEFILE_SPARK_MASTER": master, "CASEFILE_SPARK_PROFILE": "cluster",
+        # the cluster profile on a 2-core test machine: fewer shuffle partitions (still not local's 8)
+        "CASEFILE_SPARK_CONF": json.dumps({"spark.sql.shuffle.partitions": "16", "spark.executor.memory": "2g"}),
         "CASEFILE_PY_FILES": str(build_package_zip(root / "dist" / "casefile-jobs.zip")),
         "CASEFILE_WATCH_INTERVAL_SECONDS": "30",
         "AIRFLOW_HOME": str(airflow_home),
