@@ -12,6 +12,13 @@ bank cards and e-mail addresses. All values are synthetic.
 
 The input is written to Parquet first (not timed). The timed part reads it, runs
 ``normalize_records`` and writes the result as Parquet, which is what the normalize job does.
+
+In the same run, on the same Parquet, two comparisons are timed (issue 4): Spark with only the
+ID / phone / name normalizers (``normalize_names``, ``normalize_id_numbers``,
+``normalize_phones``), and DuckDB running ``bench.duckdb_baseline.NORMALIZE_SQL`` (the same
+ID / phone / name rules in SQL, plus its light address / bank card / e-mail cleaning; no OpenCC,
+no address divisions) with all cores. ``duckdb_ratio`` is DuckDB rows/s over Spark rows/s for the
+ID / phone / name rules. DuckDB runs after the Spark session is stopped, so they do not share cores.
 Only counts are printed, never record values. The machine may be shared: the result records the
 load average and the CPU seconds of the Spark JVM and its Python workers next to the wall time.
 """
@@ -35,7 +42,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from jobs.common import schemas  # noqa: E402
 from jobs.common.spark import get_spark  # noqa: E402
-from jobs.normalize.transforms import FULLWIDTH_TO_ASCII, id_check_char, normalize_records  # noqa: E402
+from jobs.normalize.transforms import (  # noqa: E402
+    FULLWIDTH_TO_ASCII,
+    id_check_char,
+    normalize_id_numbers,
+    normalize_names,
+    normalize_phones,
+    normalize_records,
+)
 
 REFERENCE_DATE = datetime.date(2019, 4, 12)
 
@@ -52,7 +66,7 @@ DOTS = ["\u00b7", "\u2022", ".", "\u30fb", "\uff0e"]
 MOBILE_PREFIXES = ["130", "131", "135", "136", "138", "139", "150", "152", "158", "159", "166", "177",
                    "180", "186", "187", "188", "189", "199", "145", "173"]  # fmt: skip
 CITIES = ["北京市朝阳区", "上海市黄浦区", "广东省深圳市南山区", "江苏省南京市玄武区", "四川省成都市武侯区",
-          "浙江省杭州市西湖区", "湖北省武汉市洪山区", "陕西省西安市雁塔区"]  # fmt: skip
+          "浙江省杭州市西湖区", "湖北省武汉市洪山区", "陕西省西安市雁塔区", "朝阳区", "鼓楼区"]  # fmt: skip
 STREETS = ["建国路", "人民路", "解放路", "中山路", "和平街", "新华路"]
 PINYIN = ["zhangwei", "wangfang", "li.na", "liuyang", "chenjie", "ZhangSan", "yang_min", "huanglei"]
 DOMAINS = ["qq.com", "163.com", "126.com", "sina.com", "QQ.COM", "gmail.com"]
@@ -234,6 +248,14 @@ def run(rows: int, *, master: str, driver_memory: str, workdir: str) -> dict:
         column: {r[column]: r["count"] for r in out.groupBy(column).count().collect()} for column in status_columns
     }
     output_rows = out.count()
+    address_statuses = {r["address_status"]: r["count"] for r in out.groupBy("address_status").count().collect()}
+
+    # Same rules as the DuckDB baseline: ID / phone / name only, same input, same write.
+    started = time.perf_counter()
+    raw = spark.read.schema(schemas.RAW_RECORD).parquet(raw_path)
+    core = normalize_phones(normalize_id_numbers(normalize_names(raw), reference_date=REFERENCE_DATE))
+    core.write.mode("overwrite").parquet(os.path.join(workdir, "records_core"))
+    core_seconds = time.perf_counter() - started
     import opencc
     import pyspark
 
@@ -256,9 +278,40 @@ def run(rows: int, *, master: str, driver_memory: str, workdir: str) -> dict:
         "opencc": getattr(opencc, "__version__", "unknown"),
         "shuffle_partitions": spark.conf.get("spark.sql.shuffle.partitions"),
         "status_counts": status_counts,
+        "address_status_counts_after_divisions": address_statuses,
+        "spark_id_phone_name": {"seconds": round(core_seconds, 2), "rows_per_second": round(rows / core_seconds)},
     }
     spark.stop()
+    result["duckdb_id_phone_name"] = _duckdb(raw_path, workdir, rows)
+    result["duckdb_ratio"] = round(
+        result["duckdb_id_phone_name"]["rows_per_second"] / result["spark_id_phone_name"]["rows_per_second"], 2
+    )
     return result
+
+
+def _duckdb(raw_path: str, workdir: str, rows: int) -> dict:
+    """Time ``bench.duckdb_baseline.NORMALIZE_SQL`` on the same raw Parquet (read, normalize, write)."""
+    import duckdb
+
+    from bench.duckdb_baseline import NORMALIZE_SQL
+
+    out = os.path.join(workdir, "duckdb_records.parquet")
+    sql = NORMALIZE_SQL.replace("{raw}", os.path.join(raw_path, "*.parquet")).replace("{records_out}", out)
+    con = duckdb.connect()
+    started = time.perf_counter()
+    con.execute(sql)
+    seconds = time.perf_counter() - started
+    n = con.execute(f"SELECT count(*) FROM read_parquet('{out}')").fetchone()[0]
+    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    con.close()
+    return {
+        "seconds": round(seconds, 2),
+        "rows_per_second": round(rows / seconds),
+        "output_rows": n,
+        "threads": threads,
+        "duckdb": duckdb.__version__,
+        "scope": "bench/duckdb_baseline.py NORMALIZE_SQL: ID/phone/name rules (+ light address/card/e-mail cleaning)",
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -36,8 +36,11 @@ Implementation notes:
 - Intermediate values live in temporary ``__cf_*`` columns that are dropped before returning.
   Spark's optimizer does not inline a non-trivial projection that is referenced more than once,
   so each regex runs once per row instead of once per use.
-- The only Python is OpenCC traditional -> simplified for ``name_key`` (see
-  :func:`normalize_names`).
+- The only Python per value is OpenCC traditional -> simplified for ``name_key`` (see
+  :func:`normalize_names`). The GB/T 2260 division table and the area-code table
+  (:mod:`jobs.normalize.divisions`) are built once on the driver and reach the rows as a
+  broadcast join, ``isin`` sets and a literal map.
+- Dates: :mod:`jobs.normalize.dates`; other identifiers: :mod:`jobs.normalize.identifiers`.
 """
 
 from __future__ import annotations
@@ -652,7 +655,7 @@ def normalize_names(
 
 
 def normalize_addresses(df: DataFrame, *, column: str = "address_raw") -> DataFrame:
-    """Clean free-text addresses (no division parsing yet).
+    """Clean free-text addresses (divisions: :func:`resolve_address_divisions`).
 
     Columns in:
         ``column`` (string, nullable): the raw address as read.
