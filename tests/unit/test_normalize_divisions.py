@@ -123,3 +123,34 @@ def test_excel_mangled_id_numbers(spark):
         "row int, id_number_status string, id_number_reason string",
     )
     assertDataFrameEqual(out, expected)
+
+
+def test_normalize_records_resolves_with_evidence_from_the_same_record(spark):
+    """End to end: the ID number and the landline of the same record pick the 朝阳区.
+
+    22010419850615105: S = 14+18+0+5+0+16+2+9+48+15+0+54+10+25+8+0+10 = 234, 234 mod 11 = 3 -> ``9``,
+    so 220104198506151059 is a valid number issued in 长春市朝阳区 (220104). 010 is Beijing.
+    """
+    from jobs.common import schemas
+    from jobs.normalize.transforms import normalize_records
+
+    raw_cols = [f"{f}_raw" for f in schemas.CANONICAL_FIELDS]
+    rows = [
+        ("r1", None, "220104198506151059", None, "朝阳区建国路88号", None, None),
+        ("r2", None, None, "010-12345678", "朝阳区建国路88号", None, None),
+        ("r3", None, None, None, "朝阳区建国路88号", None, None),
+    ]
+    df = spark.createDataFrame(rows, "record_id string, " + ", ".join(f"{c} string" for c in raw_cols))
+    out = normalize_records(df, reference_date=datetime.date(2019, 4, 12)).select(
+        "record_id", "id_region_status", "address_status", "address_division_code", "address_candidates",
+        "address_division_source",
+    )  # fmt: skip
+    expected = spark.createDataFrame(
+        [
+            ("r1", "known", "valid", "220104", None, "id_region_code"),
+            ("r2", None, "valid", "110105", None, "phone_area_code"),
+            ("r3", None, "ambiguous", None, CHAOYANG, None),
+        ],
+        out.schema,
+    )
+    assertDataFrameEqual(out, expected)
