@@ -37,11 +37,25 @@ def record_columns(available: Sequence[str]) -> list[str]:
     """Columns of ``records.csv`` in a fixed order: id, per field (raw, value, status, reason and
     derived values), category, cluster size, locator."""
     cols = ["record_id"]
-    derived = {"name": ["name_key"], "id_number": ["id_birth_date", "id_sex", "id_region_code"], "phone": ["phone_kind"], "bank_card": ["bank_card_luhn"]}
+    derived = {"name": ["name_key"], "id_number": ["id_birth_date", "id_sex", "id_region_code", "id_region_status", "id_review"],
+               "phone": ["phone_kind"], "bank_card": ["bank_card_luhn"],
+               "address": ["address_province", "address_city", "address_district", "address_division_code",
+                           "address_remainder", "address_candidates", "address_division_source"]}
     for f in CANONICAL_FIELDS:
         cols += [f"{f}_raw", f, f"{f}_status", f"{f}_reason", *derived.get(f, [])]
     cols += ["category", "cluster_size", "count_status", "exclusion_reason", "probable_survivor_record_id", "lower_category", *LOCATOR, "extra"]
     return [c for c in cols if c in available]
+
+
+def csv_ready(df):
+    """Array columns (e.g. ``address_candidates``) as ``|``-joined text: CSV holds scalars only."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import ArrayType
+
+    for f in df.schema.fields:
+        if isinstance(f.dataType, ArrayType):
+            df = df.withColumn(f.name, F.array_join(F.col(f.name), "|"))
+    return df
 
 
 def write_csv(sr: StageRun, df, columns: Sequence[str], order: Sequence[str], dest: Path, scratch: str) -> int:
@@ -134,7 +148,7 @@ def run(sr: StageRun) -> None:
     counts = read_json(sr, "deduplicate", "counts.json")
 
     n_unique_in = manifests["deduplicate"]["datasets"]["unique_records"]
-    n_records = write_csv(sr, unique, record_columns(unique.columns), ["item_path", "sheet", "line_number", "record_id"], out / "records.csv", f"{attempt}/csv/records")
+    n_records = write_csv(sr, csv_ready(unique), record_columns(unique.columns), ["item_path", "sheet", "line_number", "record_id"], out / "records.csv", f"{attempt}/csv/records")
     link_cols = ["record_id", "survivor_record_id", "reason", "content_key", "item_sha256", "item_path", "sheet", "line_number",
                  "linked_record_id", "match_weight", "match_probability", *sorted(c for c in links.columns if c.startswith("level_"))]
     n_dups = write_csv(sr, links, [c for c in link_cols if c in links.columns],
