@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
 import json
 import os
 import re
@@ -309,37 +308,11 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def verify_bundle(folder: Path) -> list[str]:
-    """Problems found checking ``folder`` against its SHA256SUMS (empty list: verified).
+    """Problems found checking ``folder`` against its SHA256SUMS (empty list: verified); see
+    :func:`jobs.common.custody.verify_sha256sums`."""
+    from jobs.common.custody import verify_sha256sums
 
-    Every file listed must exist with that SHA-256, and every file of the folder except
-    SHA256SUMS must be listed.
-    """
-    sums = folder / "SHA256SUMS"
-    if not sums.is_file():
-        return [f"{sums}: missing"]
-    problems = []
-    listed = set()
-    for number, line in enumerate(sums.read_text(encoding="utf-8").splitlines(), start=1):
-        digest, sep, name = line.partition("  ")
-        if not sep or len(digest) != 64:
-            problems.append(f"SHA256SUMS line {number}: malformed")
-            continue
-        listed.add(name)
-        target = folder / name
-        if not target.is_file():
-            problems.append(f"{name}: missing")
-            continue
-        h = hashlib.sha256()
-        with open(target, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
-        if h.hexdigest() != digest:
-            problems.append(f"{name}: FAILED (sha256 differs)")
-    for p in sorted(folder.rglob("*")):
-        rel = p.relative_to(folder).as_posix()
-        if p.is_file() and rel != "SHA256SUMS" and rel not in listed:
-            problems.append(f"{rel}: not listed in SHA256SUMS")
-    return problems
+    return verify_sha256sums(folder)
 
 
 def cmd_verify(args: argparse.Namespace) -> int:

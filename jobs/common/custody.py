@@ -122,3 +122,32 @@ def read_stage_manifest(storage: Storage, ctx: paths.RunContext, stage: str) -> 
     if not is_committed(storage, ctx, stage):
         raise StageNotCommitted(f"stage {stage!r} of run {ctx.run_id!r} ({ctx.case_id}/{ctx.seizure_id}) has no committed output")
     return json.loads(storage.read_bytes("work", paths.stage_marker(ctx, stage)))
+
+
+def verify_sha256sums(folder: Path) -> list[str]:
+    """Problems checking ``folder`` against its ``SHA256SUMS`` (empty list: verified).
+
+    Every listed file must exist with that SHA-256 and every other file must be listed (法发〔2016〕22号
+    art. 5: integrity check values are compared before use). Used by ``casefile verify``/``pull``
+    and by the case report before it reads a bundle.
+    """
+    sums = folder / "SHA256SUMS"
+    if not sums.is_file():
+        return ["SHA256SUMS: missing"]
+    problems, listed = [], set()
+    for number, line in enumerate(sums.read_text(encoding="utf-8").splitlines(), start=1):
+        digest, sep, name = line.partition("  ")
+        if not sep or len(digest) != 64:
+            problems.append(f"SHA256SUMS line {number}: malformed")
+            continue
+        listed.add(name)
+        target = folder / name
+        if not target.is_file():
+            problems.append(f"{name}: missing")
+        elif sha256_file(target) != digest:
+            problems.append(f"{name}: FAILED (sha256 differs)")
+    for p in sorted(folder.rglob("*")):
+        rel = p.relative_to(folder).as_posix()
+        if p.is_file() and rel != "SHA256SUMS" and rel not in listed:
+            problems.append(f"{rel}: not listed in SHA256SUMS")
+    return problems

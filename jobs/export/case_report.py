@@ -62,7 +62,7 @@ import yaml
 
 from jobs.common import paths
 from jobs.common.config import Config, config_dir, load_config
-from jobs.common.custody import HASH_ALGORITHMS, canonical_json, hash_file
+from jobs.common.custody import HASH_ALGORITHMS, canonical_json, hash_file, verify_sha256sums
 from jobs.common.errors import ConfigError, EvidenceIntegrityError
 from jobs.common.storage import Storage
 
@@ -177,31 +177,9 @@ def load_roles(case_id: str, seizures: Sequence[str], roles_file: Path | None = 
 
 
 def verify_sums(folder: Path) -> list[str]:
-    """Problems checking ``folder`` against its ``SHA256SUMS`` (empty: verified).
-
-    Every listed file must exist with that SHA-256 and every other file must be listed (the rule of
-    ``casefile verify``; 法发〔2016〕22号 art. 5: integrity check values are compared before use).
-    """
-    sums = folder / "SHA256SUMS"
-    if not sums.is_file():
-        return ["SHA256SUMS: missing"]
-    problems, listed = [], set()
-    for number, line in enumerate(sums.read_text(encoding="utf-8").splitlines(), start=1):
-        digest, sep, name = line.partition("  ")
-        if not sep or len(digest) != 64:
-            problems.append(f"SHA256SUMS line {number}: malformed")
-            continue
-        listed.add(name)
-        target = folder / name
-        if not target.is_file():
-            problems.append(f"{name}: missing")
-        elif hash_file(target)["sha256"] != digest:
-            problems.append(f"{name}: FAILED (sha256 differs)")
-    for p in sorted(folder.rglob("*")):
-        rel = p.relative_to(folder).as_posix()
-        if p.is_file() and rel != "SHA256SUMS" and rel not in listed:
-            problems.append(f"{rel}: not listed in SHA256SUMS")
-    return problems
+    """Problems checking ``folder`` against its ``SHA256SUMS`` (empty: verified); the rule of
+    ``casefile verify`` (:func:`jobs.common.custody.verify_sha256sums`)."""
+    return verify_sha256sums(folder)
 
 
 @dataclass(frozen=True)
