@@ -15,7 +15,7 @@ CASE ?= HG-2019-0412
 # One seizure id per sample size and seed: the evidence store is write-once per path.
 SEIZURE ?= S01-n$(RECORDS)-s$(SEED)
 
-.PHONY: run test install airflow-init bench clean
+.PHONY: run test test-deployment install airflow-init bench clean
 
 install: $(STAMP)
 
@@ -39,6 +39,10 @@ run: airflow-init
 
 test: airflow-init
 	$(PY) -m pytest -q
+
+# The full deployment on loopback: Airflow scheduler + watch DAG, Spark standalone, S3 server (slow).
+test-deployment: airflow-init
+	CASEFILE_DEPLOYMENT_TEST=1 $(PY) -m pytest -q tests/integration/test_deployment.py
 
 bench: $(STAMP)
 	$(PY) -m bench.run $(BENCH_ARGS)
