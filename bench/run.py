@@ -50,14 +50,33 @@ def machine() -> dict:
     }
 
 
+def _event_lines(path: Path):
+    """JSON lines of one application's event log: a plain file, or a Spark 4 ``eventlog_v2_*``
+    folder of rolled ``events_<n>_<app>[.zstd]`` files (read in roll order)."""
+    files = [path]
+    if path.is_dir():
+        files = sorted((f for f in path.iterdir() if f.name.startswith("events_")), key=lambda f: int(f.name.split("_")[1]))
+    for f in files:
+        if f.suffix == ".zstd":
+            import io
+
+            import zstandard
+
+            with open(f, "rb") as raw, zstandard.ZstdDecompressor().stream_reader(raw) as z:
+                yield from io.TextIOWrapper(z, encoding="utf-8")
+        else:
+            with open(f, encoding="utf-8") as fh:
+                yield from fh
+
+
 def parse_event_log(path: Path) -> dict:
-    """Per-application metrics from a Spark event log (JSON lines)."""
+    """Per-application metrics from a Spark event log (JSON lines; a file or a v2 folder)."""
     start = end = None
     name = None
     m = {"shuffle_write_bytes": 0, "shuffle_read_bytes": 0, "memory_spill_bytes": 0, "disk_spill_bytes": 0,
          "peak_execution_memory_bytes": 0, "tasks": 0, "jvm_heap_peak_bytes": 0, "jvm_rss_peak_bytes": 0, "python_rss_peak_bytes": 0}
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
+    if True:
+        for line in _event_lines(path):
             ev = json.loads(line)
             kind = ev.get("Event")
             if kind == "SparkListenerApplicationStart":
@@ -84,10 +103,14 @@ def parse_event_log(path: Path) -> dict:
     return m
 
 
-def run_size(n: int, seed: int, skip_duckdb: bool) -> dict:
+def run_size(n: int, seed: int, skip_duckdb: bool, collect_only: bool = False) -> dict:
     base = REPO / "var" / "bench" / str(n)
     sample = base / "sample"
     home = base / "home"
+    events = base / "eventlog"
+    if collect_only:  # results of a finished run in var/bench/<n> (its DAG wall time from run.json)
+        done = json.loads((base / "run.json").read_text())
+        return collect(n, seed, base, done["dag_wall_seconds"], done["stdout"], skip_duckdb)
     if not (sample / "ground_truth.json").is_file() or json.loads((sample / "ground_truth.json").read_text())["seed"] != seed:
         shutil.rmtree(sample, ignore_errors=True)
         t = time.perf_counter()
@@ -96,12 +119,12 @@ def run_size(n: int, seed: int, skip_duckdb: bool) -> dict:
         generate_seizure(sample, records=n, seed=seed)
         print(f"bench: generated {n:,} rows in {time.perf_counter() - t:.1f}s", flush=True)
     shutil.rmtree(home, ignore_errors=True)
-    events = base / "eventlog"
     shutil.rmtree(events, ignore_errors=True)
     events.mkdir(parents=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "CASEFILE_"))}
     env.update(CASEFILE_HOME=str(home), AIRFLOW_HOME=str(home / "airflow"), CASEFILE_SPARK_CONF=json.dumps({
         "spark.eventLog.enabled": "true", "spark.eventLog.dir": f"file://{events}",
+        "spark.eventLog.rolling.enabled": "false", "spark.eventLog.compress": "false",
         "spark.eventLog.logStageExecutorMetrics": "true", "spark.executor.processTreeMetrics.enabled": "true",
         "spark.driver.memory": os.environ.get("BENCH_DRIVER_MEMORY", "12g"),
     }))
@@ -111,9 +134,18 @@ def run_size(n: int, seed: int, skip_duckdb: bool) -> dict:
                           env=env, capture_output=True, text=True)
     dag_seconds = time.perf_counter() - t
     print(proc.stdout[-3000:], flush=True)
-    if proc.returncode != 0:
+    (base / "run.json").write_text(json.dumps({"dag_wall_seconds": round(dag_seconds, 1), "returncode": proc.returncode,
+                                               "stdout": proc.stdout[-6000:]}, indent=2) + "\n")
+    if proc.returncode not in (0, 2):  # 2: finished, but a count differs from the ground truth (recorded)
         raise SystemExit(f"bench: the {n:,}-row run failed (exit {proc.returncode}); log in {home / 'logs'}")
+    return collect(n, seed, base, dag_seconds, proc.stdout, skip_duckdb)
+
+
+def collect(n: int, seed: int, base: Path, dag_seconds: float, stdout: str, skip_duckdb: bool) -> dict:
+    """Per-stage metrics of a finished bench run from its event logs and committed manifests."""
     from jobs.common.paths import run_key
+
+    sample, home, events = base / "sample", base / "home", base / "eventlog"
 
     work = home / "work" / "BENCH" / f"N{n}" / run_key(f"manual__{LOGICAL_DATE}")
     stages = {}
@@ -124,12 +156,20 @@ def run_size(n: int, seed: int, skip_duckdb: bool) -> dict:
         rows_in = manifest["ledger"]["records_in"]
         metrics["rows_in"] = rows_in
         metrics["rows_per_second"] = round(rows_in / metrics["wall_seconds"]) if metrics["wall_seconds"] else None
-        if "candidate_pairs" in manifest:
-            metrics["candidate_pairs"] = manifest["candidate_pairs"]
+        if stage == "deduplicate":
+            stats = json.loads((work / stage / "data" / "counts.json").read_text())["linkage"]["stats"]
+            metrics["candidate_pairs"] = stats["candidate_pairs"]
+            metrics["probable_duplicates"] = stats["probable_duplicates"]
         stages[stage] = metrics
     result = {"raw_rows": json.loads((sample / "ground_truth.json").read_text())["raw_rows"], "seed": seed,
               "dag_wall_seconds": round(dag_seconds, 1), "stages": stages, "machine": machine(),
-              "matches_ground_truth": "matches the generator's ground_truth.json" in proc.stdout}
+              "matches_ground_truth": "matches the generator's ground_truth.json" in stdout}
+    linkage_truth = sample / "linkage_truth.csv"
+    if linkage_truth.is_file():
+        from jobs.deduplicate.evaluation import evaluate_probable_duplicates
+
+        bundle = home / "casefiles" / "BENCH" / f"N{n}" / run_key(f"manual__{LOGICAL_DATE}")
+        result["probable_duplicate_accuracy"] = evaluate_probable_duplicates(bundle / "records.csv", linkage_truth)
     if not skip_duckdb:
         from bench.duckdb_baseline import run_baseline
 
@@ -183,10 +223,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--skip-duckdb", action="store_true")
     p.add_argument("--table-only", action="store_true", help="only regenerate the README table from bench/results")
+    p.add_argument("--collect-only", action="store_true", help="re-read the finished runs in var/bench/<size> (no new run)")
     args = p.parse_args(argv)
     if not args.table_only:
         for n in [int(s) for s in args.sizes.split(",") if s]:
-            run_size(n, args.seed, args.skip_duckdb)
+            run_size(n, args.seed, args.skip_duckdb, args.collect_only)
     update_readme()
     print(render_table())
     return 0

@@ -155,10 +155,40 @@ def _report(case_id: str, seizure_id: str, run_id: str, ground_truth: str | None
     print(f"  raw rows {summary['raw_rows']:,}  quarantined {summary['quarantined_rows']:,}  records {summary['records']:,}  "
           f"duplicates {summary['duplicate_records']:,}  unique {summary['unique_records']:,}")
     for key, c in summary["categories"].items():
-        print(f"  {key:<10} unique records {c['unique_records']:>10,}  threshold {c['threshold']:>6,}  ratio {c['ratio']:.3f}")
-    print(f"  weighted total {summary['weighted_total']:.3f} → {summary['tier']}")
+        lo = summary.get("lower_bound", {}).get("categories", {}).get(key, {}).get("unique_records", "?")
+        up = summary.get("upper_bound", {}).get("categories", {}).get(key, {}).get("unique_records", "?")
+        print(f"  {key:<10} unique records {c['unique_records']:>10,}  counted: lower bound {lo:>10,}  upper bound {up:>10,}  threshold {c['threshold']:>6,}")
+    print(f"  bare phone numbers {summary.get('bare_phone_records', 0):,} (own line)  untrue {summary.get('untrue_records', 0):,}  "
+          f"probable duplicates {summary.get('probable_duplicate_records', 0):,}")
+    print(f"  tier (lower bound) {summary['tier']}, weighted total {summary['weighted_total']:.3f}; upper bound "
+          f"{summary.get('tier_upper_bound', summary['tier'])}, {summary.get('weighted_total_upper_bound', summary['weighted_total']):.3f}"
+          + ("  — the tier depends on the probable duplicates" if summary.get("tier_depends_on_probable_duplicates") else ""))
     if ground_truth:
-        return _compare_ground_truth(summary, json.loads(Path(ground_truth).read_text(encoding="utf-8")))
+        rc = _compare_ground_truth(summary, json.loads(Path(ground_truth).read_text(encoding="utf-8")))
+        linkage_truth = Path(ground_truth).with_name("linkage_truth.csv")
+        if linkage_truth.is_file() and isinstance(storage, LocalStorage):
+            rc = max(rc, _compare_linkage_truth(Path(bundle) / "records.csv", linkage_truth))
+        return rc
+    return 0
+
+
+#: Issue 5 acceptance on generated seizures: the injected probable duplicates are found with
+#: pairwise precision >= 0.99 and recall >= 0.95.
+PROBABLE_PRECISION_TARGET, PROBABLE_RECALL_TARGET = 0.99, 0.95
+
+
+def _compare_linkage_truth(records_csv: Path, linkage_truth: Path) -> int:
+    from jobs.deduplicate.evaluation import evaluate_probable_duplicates
+
+    m = evaluate_probable_duplicates(records_csv, linkage_truth)
+    kinds = ", ".join(f"{k} {v['found']}/{v['records']}" for k, v in m["by_kind"].items())
+    print(f"casefile: probable duplicates vs the generator's linkage_truth.csv: precision {m['pairwise_precision']:.4f}, "
+          f"recall {m['pairwise_recall']:.4f}, F1 {m['pairwise_f1']:.4f} ({m['true_positive_pairs']:,} of "
+          f"{m['predicted_pairs']:,} predicted pairs true, {m['true_pairs']:,} true pairs; found by kind: {kinds})")
+    if m["unmatched_truth_records"] or m["pairwise_precision"] < PROBABLE_PRECISION_TARGET or m["pairwise_recall"] < PROBABLE_RECALL_TARGET:
+        print(f"casefile: probable duplicates do NOT meet precision >= {PROBABLE_PRECISION_TARGET} and recall >= "
+              f"{PROBABLE_RECALL_TARGET} ({m['unmatched_truth_records']} truth records not found in records.csv)")
+        return 2
     return 0
 
 

@@ -25,7 +25,7 @@ from jobs.common.errors import LedgerError
 from jobs.common.schemas import CANONICAL_FIELDS, QUARANTINE
 from jobs.common.stage import StageRun, stage_main
 from jobs.common.validation import validate
-from jobs.export.report import bound_summaries, category_summary, count_statement, render_html
+from jobs.export.report import bound_summaries, category_summary, count_statement, headline_tier, render_html
 
 log = logging.getLogger("casefile")
 STAGE = "export"
@@ -173,8 +173,10 @@ def run(sr: StageRun) -> None:
             (out / "validation" / Path(key).name).write_bytes(sr.storage.read_bytes("work", key))
 
     rules = sr.config.categories
-    legal = category_summary(counts["categories"], rules, insider=sr.config.insider,
-                             tier_serious=sr.config.tier_serious, tier_especially_serious=sr.config.tier_especially_serious)
+    exact_view = category_summary(counts["categories"], rules, insider=sr.config.insider,
+                                  tier_serious=sr.config.tier_serious, tier_especially_serious=sr.config.tier_especially_serious)
+    bounds = bound_summaries(counts, rules, insider=sr.config.insider, tier_serious=sr.config.tier_serious,
+                             tier_especially_serious=sr.config.tier_especially_serious)
     raw_rows = li["records_in"]
     summary = {
         "case_id": sr.ctx.case_id,
@@ -184,11 +186,11 @@ def run(sr: StageRun) -> None:
         "records": li["records_out"],
         "duplicate_records": ld["duplicates"],
         "unique_records": ld["records_out"],
-        **legal,
+        "categories": exact_view["categories"],
+        **headline_tier(bounds),
         "insider": sr.config.insider,
         "count_statement": count_statement(raw_rows, li["quarantined"], li["records_out"], counts, rules),
-        **bound_summaries(counts, rules, insider=sr.config.insider, tier_serious=sr.config.tier_serious,
-                          tier_especially_serious=sr.config.tier_especially_serious),
+        **bounds,
         "field_statuses": counts["field_statuses"],
         "config_digest": sr.config.digest(),
     }

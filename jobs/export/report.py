@@ -92,6 +92,30 @@ def bound_summaries(counts: Mapping[str, Any], rules: Sequence[CategoryRule], *,
     return out
 
 
+#: Why the headline tier is the lower bound (issue 5 decision, DOMAIN.md §1).
+TIER_BASIS_RULE = ("lower bound: exact and probable duplicates, untrue and masked-unidentifiable records removed, bare phone "
+                   "numbers set apart. 法释〔2017〕10号 art. 11 counts the seized records except those shown to be untrue or "
+                   "duplicated, and the SPC commentary (《理解与适用》) asks prosecutors to remove duplicates, its example being "
+                   "the same person as name+address, name+phone and name+ID: the probable duplicates. The upper bound "
+                   "(exact duplicates only) is given beside it; when the two tiers differ the tier depends on the probable "
+                   "duplicates and each link in duplicates.csv should be checked.")
+
+
+def headline_tier(bounds: Mapping[str, Any]) -> dict[str, Any]:
+    """The headline of ``summary.json``: ``weighted_total`` and ``tier`` of the lower bound,
+    ``tier_basis`` (``"lower_bound"``) and its ``tier_basis_rule``, ``tier_upper_bound`` and
+    ``tier_depends_on_probable_duplicates`` (bool: the two bounds fall in different tiers).
+
+    Args:
+        bounds: :func:`bound_summaries` output.
+    """
+    lo, up = bounds["lower_bound"], bounds["upper_bound"]
+    return {"weighted_total": lo["weighted_total"], "tier": lo["tier"], "tier_basis": "lower_bound",
+            "tier_basis_rule": TIER_BASIS_RULE, "tier_upper_bound": up["tier"],
+            "weighted_total_upper_bound": up["weighted_total"],
+            "tier_depends_on_probable_duplicates": lo["tier"] != up["tier"]}
+
+
 def count_statement(raw_rows: int, quarantined: int, records: int, counts: Mapping[str, Any],
                     rules: Sequence[CategoryRule]) -> list[dict[str, Any]]:
     """The count statement of DOMAIN.md §1, in its order: raw rows → parse failures → untrue →
@@ -167,12 +191,17 @@ td,th{{border:1px solid #999;padding:.3em .6em;text-align:left}}.n{{text-align:r
 <code>records.csv</code>, <code>duplicates.csv</code>, <code>quarantine.csv</code> and <code>evidence_items.csv</code> in this bundle.</p>
 <h2>Count statement</h2>
 <table><tr><th>step</th><th>rows</th><th>rule</th></tr>{statement}</table>
-<h2>Unique records per legal category</h2>
-<p>Thresholds of 法释〔2017〕10号 art. 5{' (halved: insider, art. 5(1) item 八)' if summary['insider'] else ''}.</p>
-<table><tr><th>category</th><th>information</th><th>unique records</th><th>情节严重 threshold</th><th>情节特别严重 threshold</th><th>ratio</th></tr>{''.join(rows)}</table>
-<p><b>Weighted total</b> Σ unique/threshold = {summary['weighted_total']:.6f} → <b>{e(tier_text)}</b>
-(≥ 1 serious, ≥ 10 especially serious; proportional combination per art. 5(1) item 六, a common reading).</p>
+<h2>Tier</h2>
+<p><b>Weighted total</b> Σ unique/threshold of the lower bound = {summary['weighted_total']:.6f} → <b>{e(tier_text)}</b>
+(≥ 1 serious, ≥ 10 especially serious; proportional combination per art. 5(1) item 六, a common reading).
+Upper bound: {summary.get('weighted_total_upper_bound', summary['weighted_total']):.6f} → {e(tier_names[summary.get('tier_upper_bound', summary['tier'])])}.
+{'<b>The two bounds fall in different tiers: the tier depends on the probable duplicates; check each link in duplicates.csv.</b>' if summary.get('tier_depends_on_probable_duplicates') else 'Both bounds fall in the same tier.'}</p>
+<p>{e(summary.get('tier_basis_rule', ''))}</p>
 {bounds_html}
+<h2>Unique records per legal category, after exact deduplication, before exclusions</h2>
+<p>Every distinct record of the seizure by its category, untrue, masked and bare-phone records included (the data view;
+the bounds above are the counts). Thresholds of 法释〔2017〕10号 art. 5{' (halved: insider, art. 5(1) item 八)' if summary['insider'] else ''}.</p>
+<table><tr><th>category</th><th>information</th><th>unique records</th><th>情节严重 threshold</th><th>情节特别严重 threshold</th><th>ratio</th></tr>{''.join(rows)}</table>
 <h2>Field statuses of the unique records</h2>
 <table><tr><th>field</th><th>status</th><th>reason codes</th></tr>{''.join(fields)}</table>
 </body></html>

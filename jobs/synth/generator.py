@@ -13,6 +13,7 @@
     OUT/evidence/商城会员.sql        MySQL dump: CREATE TABLE + multi-row INSERTs, backslash escapes, NULLs
     OUT/evidence/三要素.txt          no header: name, ID number, mobile, tab separated, mixed CRLF/LF
     OUT/ground_truth.json            every count the pipeline must reproduce, kept while writing
+    OUT/linkage_truth.csv            which unique records are probable duplicates of which person
 
 The zip member is an evidence item of its own for the pipeline; its ground-truth ``path`` is
 ``会员数据.zip/会员数据/注册用户.csv`` (intake's member path). Rows quarantined by design in the new
@@ -63,6 +64,9 @@ log = logging.getLogger(__name__)
 
 EVIDENCE_DIR = "evidence"
 GROUND_TRUTH_FILE = "ground_truth.json"
+#: Same-person truth of the probable duplicates, one line each (see ``generate_seizure``).
+LINKAGE_TRUTH_FILE = "linkage_truth.csv"
+LINKAGE_TRUTH_HEADER: tuple[str, ...] = ("record_key_sha256", "person_key_sha256", "source_key_sha256", "kind")
 HOTEL_ITEM = "住宿登记_2019.csv"
 BANK_ITEM = "四要素_40万.txt"
 COURIER_ITEM = "快递面单.xlsx"
@@ -117,6 +121,11 @@ _P_HOTEL_EMAIL = 0.20
 _P_PLACEHOLDER = 0.15        # a missing hotel Mobile/EMail written as a placeholder instead of ""
 _P_REUSE_CANDIDATE = 0.10    # base records offered for reuse by a phone list
 _BUFFER = 4096               # recent records kept per item for duplicates and copies
+#: Probable duplicates (issue 5): share of an item's good rows that re-write a recent record of the
+#: same person with a typo or a field missing. A distinct normalized record (counted in the upper
+#: bound), the same person (removed from the lower bound); listed in ``linkage_truth.csv``.
+_P_PROBABLE = 0.03
+_P_EXCHANGE_PROBABLE = 0.08  # exchange copies of another item's record written as a probable duplicate
 
 #: Plan of special base rows: kind -> share of the item's good rows.
 _ROW_PLAN = {
@@ -143,6 +152,13 @@ _INSERT_PLAN = {
     HEADERLESS_ITEM: {"malformed_missing_field": 0.0005, "blank_empty": 0.0003},
 }
 
+#: How a probable duplicate differs from the record of the same person it re-writes.
+PROBABLE_KINDS: tuple[str, ...] = (
+    "probable_name_typo",          # one character of the name replaced (a typo or a homophone)
+    "probable_field_missing",      # one field left empty (ID number, phone, address, bank card or e-mail)
+    "probable_address_typo",       # one digit of the house or room number changed
+    "probable_typo_and_missing",   # a name typo and a field left empty
+)
 VARIANT_KINDS: tuple[str, ...] = (
     "variant_id_15_digit", "variant_id_separators", "variant_fullwidth_digits",
     "variant_phone_prefix_spacing", "variant_name_traditional", "variant_name_inner_space",
@@ -161,6 +177,7 @@ INJECTED_KINDS: tuple[str, ...] = (
     + ("invalid_id_check_digit", "invalid_id_impossible_date", "id_missing_records",
        "placeholder_for_missing", "csv_quoted_line_break", "same_person_other_field_set",
        "bare_phone_records")
+    + PROBABLE_KINDS
     + MALFORMED_KINDS
     + ("blank_lines",)
 )
@@ -407,6 +424,14 @@ def _spec_key(rendered: tuple[str, ...]) -> tuple[str, ...]:
 def _canonical_key(record: tuple[str, ...]) -> tuple[str, ...]:
     """Normalized key of a base record (already canonical except the ``+86`` of the phone)."""
     return record[:PHONE] + (("+86" + record[PHONE]) if record[PHONE] else "",) + record[PHONE + 1:]
+
+
+def key_sha256(key: tuple[str, ...]) -> str:
+    """SHA-256 (hex) of a normalized six-field key joined by U+001F: how ``linkage_truth.csv`` names
+    a record without writing its values. ``key`` is in ``CANONICAL_FIELDS`` order, phone as ``+86…``,
+    missing fields as ``""`` (what :func:`_canonical_key` returns and what the pipeline's normalized
+    ``name``, ``id_number``, ``phone``, ``address``, ``bank_card`` and ``email`` columns hold)."""
+    return hashlib.sha256("\x1f".join(key).encode("utf-8")).hexdigest()
 
 
 def _category(record: tuple[str, ...]) -> str:
@@ -680,6 +705,11 @@ class _SeizureGenerator:
         self.recent: dict[str, list[tuple[str, ...]]] = {item: [] for item in ITEMS}
         self.hotel_copyable: list[tuple[str, ...]] = []  # hotel records without e-mail (JSONL has no e-mail key)
         self.reuse_candidates: list[tuple[str, ...]] = []
+        # Probable duplicates: the first record of each person, for records that re-state one.
+        self.person_root: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self.probable_records = 0
+        self.linkage_out = None  # text file of linkage_truth.csv while writing
+        self.name_chars = sorted({c for n in self.names for c in n})
         self.hotel_row_id = self.rng.randrange(1_000_000, 9_000_000)
         self.hotel_template = [""] * len(HOTEL_HEADER)
         self.hotel_template[3] = "ID"
@@ -827,6 +857,84 @@ class _SeizureGenerator:
         self.injected[kind] += 1
         return rendered, kind
 
+    # ------------------------------------------------------------------ probable duplicates
+
+    def _same_person(self, record: tuple[str, ...], source: tuple[str, ...], kind: str) -> None:
+        """Record that the new base ``record`` is the person of ``source`` (linkage_truth.csv)."""
+        root = self.person_root.get(source, source)
+        self.person_root[record] = root
+        self.probable_records += 1
+        self.linkage_out.write(f"{key_sha256(_canonical_key(record))},{key_sha256(_canonical_key(root))},"
+                               f"{key_sha256(_canonical_key(source))},{kind}\n")
+
+    def _name_typo(self, name: str) -> str | None:
+        rng = self.rng
+        for _ in range(20):
+            at = int(rng.random() * len(name))
+            new = name[:at] + self.name_chars[int(rng.random() * len(self.name_chars))] + name[at + 1:]
+            if new != name and _spec_name(new) == new and not set(new) & _T2S_PROTECTED:
+                return new
+        return None
+
+    def _probable(self, record: tuple[str, ...]) -> tuple[tuple[str, ...], str] | None:
+        """Re-write ``record`` as the same person with a typo or a field missing (a new distinct record).
+
+        What stays always lets the pair be found and linked: the name (exact or one character
+        off) and either an identifier (ID number, phone, bank card, e-mail) unchanged or, with an
+        exact name, the address unchanged. Returns ``None`` when no kind applies (a bare phone).
+        """
+        rng = self.rng
+        name = record[NAME]
+        if len(name) < 2:
+            return None
+        strong = [f for f in (ID_NUMBER, PHONE, BANK_CARD, EMAIL) if record[f]]
+        present = [f for f in (ID_NUMBER, PHONE, ADDRESS, BANK_CARD, EMAIL) if record[f]]
+
+        def droppable(name_exact: bool) -> list[int]:
+            return [f for f in present
+                    if any(g != f for g in strong) or (name_exact and record[ADDRESS] and f != ADDRESS)]
+
+        kinds = {"probable_name_typo": True,
+                 "probable_field_missing": bool(droppable(True)),
+                 "probable_address_typo": bool(strong) and re.search(r"\d室$", record[ADDRESS]) is not None,
+                 "probable_typo_and_missing": bool(droppable(False))}
+        usable = [k for k in PROBABLE_KINDS if kinds[k]]
+        unused = [k for k in usable if not self.injected[k]]  # small seizures still show every kind
+        kind = unused[0] if unused else usable[int(rng.random() * len(usable))]
+        out = list(record)
+        if kind in ("probable_name_typo", "probable_typo_and_missing"):
+            typo = self._name_typo(name)
+            if typo is None:
+                return None
+            out[NAME] = typo
+        if kind in ("probable_field_missing", "probable_typo_and_missing"):
+            fields = droppable(kind == "probable_field_missing")
+            out[fields[int(rng.random() * len(fields))]] = ""
+        if kind == "probable_address_typo":
+            address = record[ADDRESS]
+            digit = address[-2]
+            out[ADDRESS] = address[:-2] + "0123456789".replace(digit, "")[int(rng.random() * 9)] + "室"
+        new = tuple(out)
+        if _canonical_key(new) == _canonical_key(record):
+            raise AssertionError(f"{kind} did not change the record")
+        return new, kind
+
+    def _probable_row(self, recent: list) -> tuple[str, ...] | None:
+        """With probability ``_P_PROBABLE``, a probable duplicate of a recent record of the same
+        item, registered as a base record (and remembered, so it can be duplicated exactly)."""
+        if not recent or self.rng.random() >= _P_PROBABLE:
+            return None
+        source = self._pick(recent)
+        made = self._probable(source)
+        if made is None:
+            return None
+        record, kind = made
+        self._register_base(record)
+        self.injected[kind] += 1
+        self._same_person(record, source, kind)
+        self._remember(recent, record)
+        return record
+
     def _duplicate(self, record: tuple[str, ...], *, cross_file: bool) -> tuple[str, ...]:
         self.injected["duplicate_cross_file" if cross_file else "duplicate_within_file"] += 1
         if self.rng.random() < _P_VARIANT:
@@ -906,6 +1014,8 @@ class _SeizureGenerator:
             if special is None and recent and rng.random() < _P_DUP[HOTEL_ITEM]:
                 record = self._pick(recent)
                 rendered = self._duplicate(record, cross_file=False)
+            elif special is None and (probable := self._probable_row(recent)) is not None:
+                record = rendered = probable
             else:
                 record = rendered = self._hotel_record(special)
                 self._register_base(record)
@@ -958,6 +1068,8 @@ class _SeizureGenerator:
             special = specials.get(i)
             if special is None and recent and rng.random() < _P_DUP[BANK_ITEM]:
                 rendered = self._duplicate(self._pick(recent), cross_file=False)
+            elif special is None and (probable := self._probable_row(recent)) is not None:
+                rendered = probable
             else:
                 if special == "invalid_id_check_digit":
                     idn = self.ids.bad_check_digit()
@@ -991,6 +1103,8 @@ class _SeizureGenerator:
                 self._blank_line(COURIER_ITEM)
             if recent and rng.random() < _P_DUP[COURIER_ITEM]:
                 rendered = self._duplicate(self._pick(recent), cross_file=False)
+            elif (probable := self._probable_row(recent)) is not None:
+                rendered = probable
             else:
                 rendered = (self._name(), "", self.phones.next(), self._address(), "", "")
                 self._register_base(rendered)
@@ -1061,7 +1175,15 @@ class _SeizureGenerator:
             u = rng.random()
             available = [s for s in sources if s]
             if u < _P_EXCHANGE_COPY and available:
-                rendered = self._duplicate(self._pick(available[int(rng.random() * len(available))]), cross_file=True)
+                source = self._pick(available[int(rng.random() * len(available))])
+                made = self._probable(source) if rng.random() < _P_EXCHANGE_PROBABLE else None
+                if made is not None:  # copied from another item with a typo or a field missing
+                    rendered, kind = made
+                    self._register_base(rendered)
+                    self.injected[kind] += 1
+                    self._same_person(rendered, source, kind)
+                else:
+                    rendered = self._duplicate(source, cross_file=True)
                 obj = self._exchange_object(rendered)
             elif u < _P_EXCHANGE_COPY + _P_EXCHANGE_DUP and recent:
                 obj = self._phone_list_object(self._duplicate(self._pick(recent), cross_file=False))
@@ -1075,6 +1197,7 @@ class _SeizureGenerator:
                     source = buf.pop()
                     record = (source[NAME], "", source[PHONE], "", "", "")
                     self.injected["same_person_other_field_set"] += 1
+                    self._same_person(record, source, "same_person_other_field_set")
                 elif v < _P_REUSE_PERSON + _P_BARE_PHONE:
                     record = ("", "", self.phones.next(), "", "", "")
                     self.injected["bare_phone_records"] += 1
@@ -1093,6 +1216,9 @@ class _SeizureGenerator:
         recent = self.recent[item]
         if recent and self.rng.random() < _P_DUP[item]:
             return self._duplicate(self._pick(recent), cross_file=False)
+        probable = self._probable_row(recent)
+        if probable is not None:
+            return probable
         record = fresh()
         self._register_base(record)
         self._remember(recent, record)
@@ -1241,6 +1367,9 @@ class _SeizureGenerator:
             "  KEY `idx_mobile` (`mobile`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n\n"
             f"LOCK TABLES `{SQL_TABLE}` WRITE;\n")
         headerless = open(parts[HEADERLESS_ITEM], "w", encoding="utf-8", newline="", buffering=1 << 20)
+        linkage_part = evidence.parent / (LINKAGE_TRUTH_FILE + ".part")
+        self.linkage_out = open(linkage_part, "w", encoding="utf-8", newline="", buffering=1 << 20)
+        self.linkage_out.write(",".join(LINKAGE_TRUTH_HEADER) + "\n")
         try:
             with open(parts[HOTEL_ITEM], "w", encoding="utf-8-sig", newline="", buffering=1 << 20) as hotel, \
                  open(parts[BANK_ITEM], "w", encoding="gb18030", newline="", buffering=1 << 20) as bank, \
@@ -1271,11 +1400,13 @@ class _SeizureGenerator:
             book.close()
             sql_out.close()
             headerless.close()
+            self.linkage_out.close()
         self._write_zip(parts[ZIP_ITEM], "".join(line + "\r\n" for line in zip_lines).encode("gb18030"))
         self.xls_sheets = self._write_xls(parts[XLS_ITEM], xls_rows)
         self._check_unique_keys()
         for item in ITEMS:
             os.replace(parts[item], evidence / item)
+        os.replace(linkage_part, evidence.parent / LINKAGE_TRUTH_FILE)
         return self._ground_truth(book.sheets)
 
     def _check_unique_keys(self) -> None:
@@ -1299,6 +1430,8 @@ class _SeizureGenerator:
         duplicates = records - self.unique
         if duplicates != self.injected["duplicate_within_file"] + self.injected["duplicate_cross_file"]:
             raise AssertionError("duplicate bookkeeping does not add up")
+        if self.probable_records != sum(self.injected[k] for k in PROBABLE_KINDS) + self.injected["same_person_other_field_set"]:
+            raise AssertionError("probable duplicate bookkeeping does not add up")
         return {
             "seed": self.seed,
             "records_requested": self.records,
@@ -1307,6 +1440,8 @@ class _SeizureGenerator:
             "records": records,
             "duplicate_records": duplicates,
             "unique_records": self.unique,
+            "probable_duplicate_records": self.probable_records,
+            "persons": self.unique - self.probable_records,
             "categories": {k: {"unique_records": v} for k, v in self.categories.items()},
             "items": [self.items[item] for item in ITEMS],
             "injected": dict(self.injected),
@@ -1316,8 +1451,12 @@ class _SeizureGenerator:
 def generate_seizure(out_dir: Path, *, records: int, seed: int) -> dict:
     """Write a synthetic seizure under ``out_dir`` and return its ground truth.
 
-    Writes ``out_dir/evidence/`` (the eight items named in ``ITEMS``) and ``out_dir/ground_truth.json``
-    (sorted keys, indent 2, UTF-8). Each item is written as ``<name>.part`` and renamed when complete.
+    Writes ``out_dir/evidence/`` (the eight items named in ``ITEMS``), ``out_dir/ground_truth.json``
+    (sorted keys, indent 2, UTF-8) and ``out_dir/linkage_truth.csv``: one line per probable duplicate,
+    ``record_key_sha256,person_key_sha256,source_key_sha256,kind`` (:func:`key_sha256` of the
+    record's normalized key, of the first record of the same person and of the record it was
+    re-written from; ``kind`` one of ``PROBABLE_KINDS`` or ``same_person_other_field_set``). A
+    unique record not listed is its own person. Each item is written as ``<name>.part`` and renamed when complete.
     The same ``records`` and ``seed`` give byte-identical files (no wall clock, no hash order).
 
     Ground truth (counts kept while writing, never re-read with pipeline code):
@@ -1325,7 +1464,10 @@ def generate_seizure(out_dir: Path, *, records: int, seed: int) -> dict:
         ``quarantined_rows`` malformed rows; ``records`` = raw_rows - quarantined_rows (= ``records``
         requested); ``unique_records`` distinct normalized six-field keys; ``duplicate_records`` =
         records - unique_records; ``categories`` unique records per legal category (bank card ->
-        tier_50, else ID number -> tier_500, else tier_5000; 法释〔2017〕10号 art. 5); ``items`` per item
+        tier_50, else ID number -> tier_500, else tier_5000; 法释〔2017〕10号 art. 5);
+        ``probable_duplicate_records`` unique records that re-state the person of an earlier record
+        (a typo, a field missing, or another field set: the SPC commentary's example of a duplicate,
+        DOMAIN.md §1) and ``persons`` = unique_records - probable_duplicate_records; ``items`` per item
         raw/quarantined/header rows and blank lines; ``injected`` counts per injection kind
         (``INJECTED_KINDS``).
 

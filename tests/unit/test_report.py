@@ -76,3 +76,20 @@ def test_both_bounds_have_weighted_total_and_tier():
     assert b["lower_bound"]["weighted_total"] == 1.878 and b["lower_bound"]["unique_records"] == 750
     assert b["bare_phone_records"] == 100 and b["untrue_records"] == 30
     assert b["linkage"]["near_threshold_pairs"] == 7
+
+
+def test_headline_tier_is_the_lower_bound_and_flags_a_tier_that_depends_on_probable_duplicates():
+    from jobs.export.report import bound_summaries, headline_tier
+
+    h = headline_tier(bound_summaries(_counts(), rules(), insider=False))
+    # both bounds are serious (1.878 and 1.888, see above): the headline is the lower bound's
+    assert (h["weighted_total"], h["tier"], h["tier_basis"]) == (1.878, "serious", "lower_bound")
+    assert h["tier_upper_bound"] == "serious" and h["tier_depends_on_probable_duplicates"] is False
+    # 520 lodging records, 40 of them probable duplicates: upper 520/500 = 1.04 serious, lower 480/500 = 0.96 below
+    counts = _counts()
+    counts["bounds"] = {**counts["bounds"], "upper": {"tier_50": 0, "tier_500": 520, "tier_5000": 0},
+                        "lower": {"tier_50": 0, "tier_500": 480, "tier_5000": 0}, "probable_duplicates": 40}
+    h = headline_tier(bound_summaries(counts, rules(), insider=False))
+    assert (h["weighted_total"], h["tier"]) == (0.96, "below_threshold")
+    assert (h["weighted_total_upper_bound"], h["tier_upper_bound"]) == (1.04, "serious")
+    assert h["tier_depends_on_probable_duplicates"] is True

@@ -8,6 +8,7 @@ DOMAIN.md §3 for mobile segments. Nothing is recomputed with the generator's ow
 
 from __future__ import annotations
 
+import collections
 import csv
 import datetime as dt
 import zipfile
@@ -330,7 +331,7 @@ def items(seizure):
 
 
 def _digests(out: Path) -> dict[str, str]:
-    files = [out / "evidence" / f for f in FILES] + [out / "ground_truth.json"]
+    files = [out / "evidence" / f for f in FILES] + [out / "ground_truth.json", out / "linkage_truth.csv"]
     return {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
 
 
@@ -402,7 +403,8 @@ def test_ground_truth_file_and_totals(seizure):
     assert json.loads(text) == truth
     assert text == json.dumps(truth, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     assert set(truth) == {"seed", "records_requested", "raw_rows", "quarantined_rows", "records",
-                          "duplicate_records", "unique_records", "categories", "items", "injected"}
+                          "duplicate_records", "unique_records", "probable_duplicate_records", "persons",
+                          "categories", "items", "injected"}
     assert truth["seed"] == SEED and truth["records_requested"] == RECORDS
     assert truth["records"] == truth["raw_rows"] - truth["quarantined_rows"] == RECORDS
     assert truth["duplicate_records"] == truth["records"] - truth["unique_records"] > 0
@@ -484,3 +486,58 @@ def test_exchange_item_mixes_phone_lists_and_copies_under_other_keys(items):
 def test_too_few_records_are_refused(tmp_path):
     with pytest.raises(ValueError):
         generate_seizure(tmp_path, records=999, seed=1)
+
+
+# --------------------------------------------------------------------------- probable duplicates (issue 5)
+
+
+def _key_digest(key: tuple[str, ...]) -> str:
+    """The generator's documented record name: SHA-256 of the normalized key joined by U+001F."""
+    return hashlib.sha256("\x1f".join(key).encode("utf-8")).hexdigest()
+
+
+def _one_substitution(a: str, b: str) -> bool:
+    return len(a) == len(b) and sum(x != y for x, y in zip(a, b)) == 1
+
+
+def test_linkage_truth_names_real_records_and_each_kind_differs_as_documented(seizure, items):
+    out, truth = seizure
+    keys = {}
+    for _, row in canonical_rows(items):
+        key = tuple(norm(f, row.get(f)) for f in FIELDS)
+        keys[_key_digest(key)] = dict(zip(FIELDS, key))
+    with open(out / "linkage_truth.csv", encoding="utf-8", newline="") as fh:
+        lines = list(csv.DictReader(fh))
+    assert lines and set(lines[0]) == {"record_key_sha256", "person_key_sha256", "source_key_sha256", "kind"}
+    person = {}
+    kinds = collections.Counter()
+    for line in lines:
+        rec, src = keys[line["record_key_sha256"]], keys[line["source_key_sha256"]]
+        assert line["person_key_sha256"] in keys and line["person_key_sha256"] not in {l["record_key_sha256"] for l in lines}
+        # the source's person is the record's person (chains resolve to the first record)
+        person[line["record_key_sha256"]] = line["person_key_sha256"]
+        assert person.get(line["source_key_sha256"], line["source_key_sha256"]) == line["person_key_sha256"]
+        kind = line["kind"]
+        kinds[kind] += 1
+        changed = [f for f in FIELDS if rec[f] != src[f]]
+        emptied = [f for f in changed if not rec[f] and src[f]]
+        if kind == "probable_name_typo":
+            assert changed == ["name"] and _one_substitution(rec["name"], src["name"])
+        elif kind == "probable_field_missing":
+            assert changed == emptied and len(emptied) == 1 and emptied != ["name"]
+        elif kind == "probable_address_typo":
+            assert changed == ["address"] and _one_substitution(rec["address"], src["address"])
+            assert rec["address"].endswith("室") and re.fullmatch(r"\d", next(x for x, y in zip(rec["address"], src["address"]) if x != y))
+        elif kind == "probable_typo_and_missing":
+            assert _one_substitution(rec["name"], src["name"]) and len(emptied) == 1 and set(changed) == {"name", *emptied}
+        else:
+            assert kind == "same_person_other_field_set"
+            assert rec == {**dict.fromkeys(FIELDS, ""), "name": src["name"], "phone": src["phone"]}
+        # what stays lets the pair be linked: the name and an identifier, or an exact name and the address
+        assert rec["name"] and (any(rec[f] and rec[f] == src[f] for f in ("id_number", "phone", "bank_card", "email"))
+                                or (rec["name"] == src["name"] and rec["address"] and rec["address"] == src["address"]))
+    inj = truth["injected"]
+    assert dict(kinds) == {k: inj[k] for k in kinds} and all(kinds[k] > 0 for k in
+        ("probable_name_typo", "probable_field_missing", "probable_address_typo", "probable_typo_and_missing"))
+    assert truth["probable_duplicate_records"] == len(lines) == len(person)
+    assert truth["persons"] == truth["unique_records"] - len(lines)
