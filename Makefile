@@ -42,7 +42,7 @@ test: airflow-init
 
 # The full deployment on loopback: Airflow scheduler + watch DAG, Spark standalone, S3 server (slow).
 test-deployment: airflow-init
-	CASEFILE_DEPLOYMENT_TEST=1 $(PY) -m pytest -q tests/integration/test_deployment.py
+	$(PY) -m pytest -q -m deployment tests/integration/test_deployment.py
 
 bench: $(STAMP)
 	$(PY) -m bench.run $(BENCH_ARGS)

@@ -126,6 +126,9 @@ _BUFFER = 4096               # recent records kept per item for duplicates and c
 #: bound), the same person (removed from the lower bound); listed in ``linkage_truth.csv``.
 _P_PROBABLE = 0.03
 _P_EXCHANGE_PROBABLE = 0.08  # exchange copies of another item's record written as a probable duplicate
+#: Hard negatives: a relative (another person, a name at least two edits away) sharing the phone and
+#: address of a recent hotel or courier record; in the hotel item with the relative's own valid ID.
+_P_RELATIVE = 0.01
 
 #: Plan of special base rows: kind -> share of the item's good rows.
 _ROW_PLAN = {
@@ -176,7 +179,7 @@ INJECTED_KINDS: tuple[str, ...] = (
     + VARIANT_KINDS
     + ("invalid_id_check_digit", "invalid_id_impossible_date", "id_missing_records",
        "placeholder_for_missing", "csv_quoted_line_break", "same_person_other_field_set",
-       "bare_phone_records")
+       "bare_phone_records", "relative_shared_phone_address")
     + PROBABLE_KINDS
     + MALFORMED_KINDS
     + ("blank_lines",)
@@ -432,6 +435,17 @@ def key_sha256(key: tuple[str, ...]) -> str:
     missing fields as ``""`` (what :func:`_canonical_key` returns and what the pipeline's normalized
     ``name``, ``id_number``, ``phone``, ``address``, ``bank_card`` and ``email`` columns hold)."""
     return hashlib.sha256("\x1f".join(key).encode("utf-8")).hexdigest()
+
+
+def _levenshtein(a: str, b: str) -> int:
+    """Edit distance (Levenshtein 1966), for short strings."""
+    prev = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        cur = [i]
+        for j, y in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x != y)))
+        prev = cur
+    return prev[-1]
 
 
 def _category(record: tuple[str, ...]) -> str:
@@ -708,6 +722,9 @@ class _SeizureGenerator:
         # Probable duplicates: the first record of each person, for records that re-state one.
         self.person_root: dict[tuple[str, ...], tuple[str, ...]] = {}
         self.probable_records = 0
+        # Keys (8-byte digests) of each person's records that re-state a person, and of those
+        # persons' first records: two re-writes of one person may otherwise come out equal.
+        self.person_keys: set[bytes] = set()
         self.linkage_out = None  # text file of linkage_truth.csv while writing
         self.name_chars = sorted({c for n in self.names for c in n})
         self.hotel_row_id = self.rng.randrange(1_000_000, 9_000_000)
@@ -859,10 +876,23 @@ class _SeizureGenerator:
 
     # ------------------------------------------------------------------ probable duplicates
 
+    @staticmethod
+    def _key8(record: tuple[str, ...]) -> bytes:
+        return hashlib.blake2b("\x1f".join(_canonical_key(record)).encode("utf-8"), digest_size=8).digest()
+
+    def _is_new_for_person(self, record: tuple[str, ...], source: tuple[str, ...]) -> bool:
+        """Whether ``record`` (re-stating the person of ``source``) differs from every record of
+        that person so far. Other persons' records keep their own ID numbers and phones, so
+        they cannot be equal; the end check (``_check_unique_keys``) covers the rest."""
+        root = self.person_root.get(source, source)
+        self.person_keys.add(self._key8(root))
+        return self._key8(record) not in self.person_keys
+
     def _same_person(self, record: tuple[str, ...], source: tuple[str, ...], kind: str) -> None:
         """Record that the new base ``record`` is the person of ``source`` (linkage_truth.csv)."""
         root = self.person_root.get(source, source)
         self.person_root[record] = root
+        self.person_keys.add(self._key8(record))
         self.probable_records += 1
         self.linkage_out.write(f"{key_sha256(_canonical_key(record))},{key_sha256(_canonical_key(root))},"
                                f"{key_sha256(_canonical_key(source))},{kind}\n")
@@ -875,6 +905,24 @@ class _SeizureGenerator:
             if new != name and _spec_name(new) == new and not set(new) & _T2S_PROTECTED:
                 return new
         return None
+
+    def _relative(self, recent: list, *, with_id: bool) -> tuple[str, ...] | None:
+        """Another person sharing the phone and address of a recent record (a family member): a
+        fresh name at least two edits away (preferably the same surname), and in the hotel item a
+        fresh valid ID number. Not the same person: never in linkage_truth.csv."""
+        if not recent or self.rng.random() >= _P_RELATIVE:
+            return None
+        source = self._pick(recent)
+        if not (source[PHONE] and source[ADDRESS]):
+            return None
+        for attempt in range(40):
+            name = self._name()
+            if _levenshtein(name, source[NAME]) >= 2 and (attempt >= 20 or name[0] == source[NAME][0]):
+                break
+        else:
+            return None
+        self.injected["relative_shared_phone_address"] += 1
+        return (name, self.ids.valid() if with_id else "", source[PHONE], source[ADDRESS], "", "")
 
     def _probable(self, record: tuple[str, ...]) -> tuple[tuple[str, ...], str] | None:
         """Re-write ``record`` as the same person with a typo or a field missing (a new distinct record).
@@ -917,6 +965,8 @@ class _SeizureGenerator:
         new = tuple(out)
         if _canonical_key(new) == _canonical_key(record):
             raise AssertionError(f"{kind} did not change the record")
+        if not self._is_new_for_person(new, record):
+            return None  # this person already has that record
         return new, kind
 
     def _probable_row(self, recent: list) -> tuple[str, ...] | None:
@@ -1016,6 +1066,9 @@ class _SeizureGenerator:
                 rendered = self._duplicate(record, cross_file=False)
             elif special is None and (probable := self._probable_row(recent)) is not None:
                 record = rendered = probable
+            elif special is None and (relative := self._relative(recent, with_id=True)) is not None:
+                record = rendered = relative
+                self._register_base(record)
             else:
                 record = rendered = self._hotel_record(special)
                 self._register_base(record)
@@ -1105,6 +1158,9 @@ class _SeizureGenerator:
                 rendered = self._duplicate(self._pick(recent), cross_file=False)
             elif (probable := self._probable_row(recent)) is not None:
                 rendered = probable
+            elif (relative := self._relative(recent, with_id=False)) is not None:
+                rendered = relative
+                self._register_base(rendered)
             else:
                 rendered = (self._name(), "", self.phones.next(), self._address(), "", "")
                 self._register_base(rendered)
@@ -1189,13 +1245,18 @@ class _SeizureGenerator:
                 obj = self._phone_list_object(self._duplicate(self._pick(recent), cross_file=False))
             else:
                 v = rng.random()
+                reused = None
                 if v < _P_REUSE_PERSON and self.reuse_candidates:
                     # Same person as a record of another item, other field set: a distinct record.
                     buf = self.reuse_candidates
                     j = int(rng.random() * len(buf))
                     buf[j], buf[-1] = buf[-1], buf[j]
                     source = buf.pop()
-                    record = (source[NAME], "", source[PHONE], "", "", "")
+                    reused = (source[NAME], "", source[PHONE], "", "", "")
+                    if not self._is_new_for_person(reused, source):
+                        reused = None
+                if reused is not None:
+                    record = reused
                     self.injected["same_person_other_field_set"] += 1
                     self._same_person(record, source, "same_person_other_field_set")
                 elif v < _P_REUSE_PERSON + _P_BARE_PHONE:

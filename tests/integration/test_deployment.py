@@ -30,14 +30,8 @@ import pytest
 from s3support import TEST_ACCESS_KEY, TEST_SECRET_KEY, free_port, wait_for_port
 
 # The whole deployment on loopback (scheduler + dag-processor + api-server, Spark standalone, S3
-# server) takes 10–30 min on the 2-core machine and has not yet had one clean pass on a quiet tree;
-# it runs with `make test-deployment` (CASEFILE_DEPLOYMENT_TEST=1) until it is fast and proven
-# enough for every CI run. The storage, compose and watch tests always run.
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(os.environ.get("CASEFILE_DEPLOYMENT_TEST") != "1",
-                       reason="deployment test on loopback: run with make test-deployment (CASEFILE_DEPLOYMENT_TEST=1)"),
-]
+# server) is the slowest test of `make test`; `make test-deployment` runs it alone.
+pytestmark = [pytest.mark.slow, pytest.mark.deployment]
 
 REPO = Path(__file__).resolve().parents[2]
 CASE = "DEP-2026-0001"
