@@ -199,11 +199,36 @@ def render_table() -> str:
                         f"{(s['memory_spill_bytes'] + s['disk_spill_bytes']) / 2**20:.0f} | "
                         f"{s.get('duckdb_seconds', '—')} | {s.get('ratio_to_duckdb', '—')} |")
         rows.append(f"| {r['raw_rows']:,} | **whole DAG** | {r['dag_wall_seconds']:.1f} | {round(r['raw_rows'] / r['dag_wall_seconds']):,} | | | | | |")
+    rows.append("")
+    rows.extend(render_growth())
     m = None
     for path in RESULTS.glob("pipeline_*.json"):
         m = json.loads(path.read_text())["machine"]
     note = f"\nMachine: {m['cores']} cores, {m['memory_gib']} GiB, Spark {m['pyspark']}, Airflow {m['apache-airflow']}, DuckDB {m['duckdb']}.\n" if m else ""
     return "\n".join(rows) + "\n" + note
+
+
+def render_growth() -> list[str]:
+    """How wall time grows with size: per stage the exponent k of t ∝ n^k between consecutive sizes
+    (k = log(t2/t1) / log(n2/n1); 1 is linear), from the recorded results."""
+    import math
+
+    results = [json.loads(p.read_text()) for p in sorted(RESULTS.glob("pipeline_*.json"), key=lambda p: int(p.stem.split("_")[1]))]
+    if len(results) < 2:
+        return []
+    heads = [f"{a['raw_rows'] / 1e6:.0f}M→{b['raw_rows'] / 1e6:.0f}M" for a, b in zip(results, results[1:])]
+    out = ["| growth exponent k (t ∝ n^k) | " + " | ".join(heads) + " |", "|---|" + "---:|" * len(heads)]
+
+    def wall(r, stage):
+        return r["dag_wall_seconds"] if stage == "whole DAG" else (r["stages"].get(stage) or {}).get("wall_seconds")
+
+    for stage in (*STAGES, "whole DAG"):
+        cells = []
+        for a, b in zip(results, results[1:]):
+            ta, tb = wall(a, stage), wall(b, stage)
+            cells.append(f"{math.log(tb / ta) / math.log(b['raw_rows'] / a['raw_rows']):.2f}" if ta and tb else "—")
+        out.append(f"| {stage} | " + " | ".join(cells) + " |")
+    return out
 
 
 def update_readme() -> None:

@@ -48,7 +48,7 @@ def evaluate_probable_duplicates(records_csv: str | Path, linkage_truth_csv: str
     Returns:
         ``true_pairs``, ``predicted_pairs``, ``true_positive_pairs`` (ints), ``pairwise_precision``,
         ``pairwise_recall``, ``pairwise_f1`` (floats, 6 decimals; precision 1.0 when nothing was
-        predicted), ``truth_records`` (lines of the truth file), ``unmatched_truth_records``
+        predicted), ``truth_records`` (data lines of the truth file), ``unmatched_truth_records``
         (truth lines whose record or person key no row of ``records_csv`` has: a disagreement
         between the generator's and the pipeline's normalization), ``by_kind`` (per truth kind:
         ``records`` and ``found``, a record counted found when it shares a predicted cluster with
@@ -56,14 +56,21 @@ def evaluate_probable_duplicates(records_csv: str | Path, linkage_truth_csv: str
 
     Raises:
         FileNotFoundError: either file is missing.
+        ValueError: the truth file has no header naming its columns, or repeats a record key.
         KeyError: ``records_csv`` lacks a column of :data:`KEY_COLUMNS`, ``record_id`` or
             ``probable_survivor_record_id``.
     """
     from jobs.synth.generator import key_sha256
 
     truth: dict[str, tuple[str, str]] = {}
-    with open(linkage_truth_csv, encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
+    with open(linkage_truth_csv, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        need = ("record_key_sha256", "person_key_sha256", "kind")
+        if not set(need) <= set(reader.fieldnames or ()):
+            raise ValueError(f"{linkage_truth_csv}: not a linkage truth file (header must name {', '.join(need)})")
+        for line, row in enumerate(reader, start=2):
+            if row["record_key_sha256"] in truth:
+                raise ValueError(f"{linkage_truth_csv}: line {line} repeats a record key")
             truth[row["record_key_sha256"]] = (row["person_key_sha256"], row["kind"])
     wanted = set(truth) | {p for p, _ in truth.values()}
     csv.field_size_limit(sys.maxsize)

@@ -175,9 +175,9 @@ def render_html(summary: Mapping[str, Any], *, run_id: str, manifest_digest: str
 <p>Set apart, not in any category: <b>{summary['bare_phone_records']:,}</b> bare phone numbers (a phone and nothing else; contested:
 counted by Shanghai 2021, excluded by Fujian 2019 and Anhui 2018); <b>{summary['untrue_records']:,}</b> untrue rows; <b>{summary['masked_unidentifiable_records']:,}</b>
 masked rows that identify no one. {e(ART11_RULE_SEIZURE)}.</p>
-<p>Probable duplicates: a link needs match probability ≥ <b>{lk.get('threshold_match_probability')}</b> (match weight ≥ {lk.get('threshold_match_weight')} bits,
-Fellegi–Sunter 1969) and the guard rails. Of {lk.get('candidate_pairs') or 0:,} candidate pairs, <b>{lk.get('near_threshold_pairs') or 0:,}</b> lie within
-±{lk.get('near_threshold_band_weight')} bits of the threshold ({lk.get('near_threshold_linked') or 0:,} of them linked): those are the links a different
+<p>Probable duplicates: a link needs match probability ≥ <b>{e(str(lk.get('threshold_match_probability')))}</b> (match weight ≥ {e(str(lk.get('threshold_match_weight')))} bits,
+Fellegi–Sunter 1969) and the guard rails. Of {int(lk.get('candidate_pairs') or 0):,} candidate pairs, <b>{lk.get('near_threshold_pairs') or 0:,}</b> lie within
+±{e(str(lk.get('near_threshold_band_weight')))} bits of the threshold ({lk.get('near_threshold_linked') or 0:,} of them linked): those are the links a different
 threshold would change. {lk.get('refused_different_identifiers') or 0:,} pairs were refused because their valid ID numbers differ and
 {lk.get('refused_insufficient_evidence') or 0:,} high-scoring pairs for insufficient evidence (a shared phone or address alone). Every link is in
 <code>duplicates.csv</code> with its weight, probability and per-field comparison levels.</p>"""

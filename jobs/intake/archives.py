@@ -99,7 +99,8 @@ def archive_kind(path: Path, name: str | None = None) -> str | None:
     if head.startswith((_GZ_MAGIC, _BZ2_MAGIC, _XZ_MAGIC)):
         try:
             with tarfile.open(path, "r:*") as tf:
-                tf.next()
+                if tf.next() is None:  # an end-of-archive block only (e.g. compressed NUL bytes): not a tar
+                    raise tarfile.ReadError("no member")
             return "tar"
         except (tarfile.TarError, OSError, EOFError):
             return "gz" if head.startswith(_GZ_MAGIC) else None
@@ -287,13 +288,18 @@ def _zip_members(local: Path, entry: dict[str, Any], limits: ArchiveLimits) -> I
         raise Refused("corrupt_archive") from exc
     with zf:
         names, encoding = _zip_names(zf)
+        seen: set[str] = set()
         for info in zf.infolist():
             name = names[info]
-            if info.is_dir():
+            if info.is_dir() and info.file_size == 0:
                 continue
             mode = info.external_attr >> 16
             why = refuse_name(name)
-            if why is None and stat.S_ISLNK(mode):
+            if why is None and info.is_dir():
+                why = "directory_with_data"  # a name ending in "/" that holds bytes
+            elif why is None and name in seen:
+                why = "duplicate_member_name"  # a later member of the same name: one item path each
+            elif why is None and stat.S_ISLNK(mode):
                 why = "link_member"
             elif why is None and mode and not stat.S_ISREG(mode) and stat.S_IFMT(mode):
                 why = "special_member"
@@ -303,6 +309,7 @@ def _zip_members(local: Path, entry: dict[str, Any], limits: ArchiveLimits) -> I
                 why = "member_too_large"
             elif why is None and info.file_size > limits.ratio_floor_bytes and info.file_size > limits.max_ratio * max(1, info.compress_size):
                 why = "compression_ratio"
+            seen.add(name)
             if why is not None:
                 yield name, encoding, why
                 continue
@@ -413,10 +420,12 @@ def _7z_expand(local: Path, entry: dict[str, Any], out_dir: Path, limits: Archiv
                 why = "special_member"
             elif why is None and info.uncompressed > limits.max_member_bytes:
                 why = "member_too_large"
+            elif why is None and name in plan:
+                why = "duplicate_member_name"
             if why is None:
                 total += info.uncompressed
                 plan[name] = out_dir / f"{ordinal:06d}{_suffix(name)}"
-            out.append((base_of(name, "utf-8"), plan.get(name), why or {}))
+            out.append((base_of(name, "utf-8"), plan.get(name) if why is None else None, why or {}))
         archive_bytes = local.stat().st_size
         if total > limits.max_total_bytes:
             raise Refused("archive_too_large")
@@ -425,10 +434,14 @@ def _7z_expand(local: Path, entry: dict[str, Any], out_dir: Path, limits: Archiv
         budget = {"written": 0, "archive_bytes": archive_bytes}
         done: dict[str, dict[str, Any] | str] = {}
 
+        created: set[str] = set()
+
         class _IO(Py7zIO):
             def __init__(self, name: str) -> None:
                 self.name = name
-                self.writer = _Writer(plan[name], limits, None, budget) if name in plan else None
+                # only the first member of a name is written (later ones are refused above)
+                self.writer = _Writer(plan[name], limits, None, budget) if name in plan and name not in created else None
+                created.add(name)
 
             def write(self, s: bytes | bytearray) -> int:
                 if self.writer is not None and self.name not in done:

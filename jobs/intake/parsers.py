@@ -322,18 +322,22 @@ def _escape_bytes(raw: bytes, codec: str) -> str:
 def iter_lines(path: Path, encoding: str, bom_length: int) -> Iterator[Line]:
     """Physical lines with 1-based numbers and byte offsets, decoded strictly one by one.
 
-    ``\\r\\n`` and ``\\n`` both end a line (a file may mix them). For UTF-16/32 a line ends at an
-    aligned ``\\n`` code unit; each line is decoded on its own, so one bad line is quarantined
-    without losing the rest.
+    ``\\r\\n`` and ``\\n`` both end a line (a file may mix them); in a file whose first MiB has
+    ``\\r`` but no ``\\n`` (classic Mac OS "CSV (Macintosh)" exports) a lone ``\\r`` ends a line.
+    For UTF-16/32 a line ends at an aligned ``\\n`` code unit; each line is decoded on its own, so
+    one bad line is quarantined without losing the rest.
     """
     codec = "utf-8" if encoding == "utf-8-sig" else encoding
     if encoding.startswith(("utf-16", "utf-32")):
         yield from _iter_wide_lines(path, codec, bom_length)
         return
     with open(path, "rb") as fh:
+        head = fh.read(1 << 20)
+        fh.seek(0)
+        cr_only = b"\r" in head and b"\n" not in head
         offset = 0
         number = 0
-        for raw in fh:
+        for raw in (_cr_lines(fh) if cr_only else fh):
             number += 1
             body = raw[bom_length:] if number == 1 else raw
             try:
@@ -342,6 +346,18 @@ def iter_lines(path: Path, encoding: str, bom_length: int) -> Iterator[Line]:
                 text = None
             yield Line(number, offset, text, raw)
             offset += len(raw)
+
+
+def _cr_lines(fh) -> Iterator[bytes]:
+    """Lines of a binary file ended by a lone ``\\r`` (each with its ``\\r``), read 1 MiB at a time.
+    Safe for UTF-8 and GB18030: neither uses byte 0x0D inside a multi-byte character."""
+    rest = b""
+    while chunk := fh.read(1 << 20):
+        *lines, rest = (rest + chunk).split(b"\r")
+        for line in lines:
+            yield line + b"\r"
+    if rest:
+        yield rest
 
 
 def _iter_wide_lines(path: Path, codec: str, bom_length: int) -> Iterator[Line]:

@@ -942,7 +942,8 @@ class _SeizureGenerator:
             return [f for f in present
                     if any(g != f for g in strong) or (name_exact and record[ADDRESS] and f != ADDRESS)]
 
-        kinds = {"probable_name_typo": True,
+        # A name typo needs an identifier that stays: [name_key, address] blocks on the exact name.
+        kinds = {"probable_name_typo": bool(strong),
                  "probable_field_missing": bool(droppable(True)),
                  "probable_address_typo": bool(strong) and re.search(r"\d室$", record[ADDRESS]) is not None,
                  "probable_typo_and_missing": bool(droppable(False))}
@@ -1312,7 +1313,7 @@ class _SeizureGenerator:
             rendered = self._simple_row(XLS_ITEM, lambda: (
                 self._name(), self.ids.valid(), self.phones.next(), self._address(), "", ""))
             phone: Any = rendered[PHONE]
-            if phone.isdigit() and len(phone) == 11 and rng.random() < 0.5:
+            if phone.isascii() and phone.isdigit() and len(phone) == 11 and rng.random() < 0.5:
                 phone = float(phone)  # typed as a number in Excel: 11 digits are exact in a double
             rows.append((rendered[NAME], rendered[ID_NUMBER], phone, rendered[ADDRESS],
                          f"{rng.randrange(1, 7)}年级{rng.randrange(1, 9)}班"))

@@ -394,3 +394,39 @@ def test_nested_archive_members_and_ledger(tmp_path):
     assert items["outer.tar.gz/pkg/inner.zip"]["archive_kind"] == "zip"
     assert items["outer.tar.gz/pkg/inner.zip/内层.csv"]["parent_sha256"] == hashlib.sha256(inner).hexdigest()
     assert_ledgers(items)
+
+
+OTHER = "姓名,手机号\n李四,13912345679\n".encode("utf-8")
+
+
+def test_members_of_the_same_name_keep_the_first_and_refuse_the_later(tmp_path):
+    import py7zr
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("a.csv", GOOD)
+        zf.writestr("a.csv", OTHER)   # zipfile warns, but real archivers write such files too
+        zf.writestr("hidden/", OTHER)  # a "directory" that holds bytes
+    seven = io.BytesIO()
+    with py7zr.SevenZipFile(seven, "w") as archive:
+        archive.writestr(GOOD, "a.csv")
+        archive.writestr(OTHER, "a.csv")
+    items, raw, _, refusals = run_intake(tmp_path, {"dup.zip": buf.getvalue(), "dup.7z": seven.getvalue()})
+    # the first member of each name is read with its own bytes and hash; the later one is refused, not merged
+    assert [(r["item_path"], r["name_raw"]) for r in raw] == [("dup.7z/a.csv", "张三"), ("dup.zip/a.csv", "张三")]
+    assert all(r["item_sha256"] == hashlib.sha256(GOOD).hexdigest() for r in raw)
+    assert sorted((r["path"], r["refusal_reason"]) for r in refusals) == [
+        ("dup.7z/a.csv", "duplicate_member_name"), ("dup.zip/a.csv", "duplicate_member_name"), ("dup.zip/hidden/", "directory_with_data")]
+
+
+def test_gzip_of_nul_bytes_is_a_gz_member_not_an_empty_tar(tmp_path):
+    data = b"\0" * 1024 + b"tail"
+    items, raw, _, refusals = run_intake(tmp_path, {"nul.bin.gz": gzip.compress(data, mtime=0)})
+    assert items["nul.bin.gz"]["format"] == "archive:gz" and not refusals
+    assert items["nul.bin.gz/nul.bin"]["sha256"] == hashlib.sha256(data).hexdigest()
+
+
+def test_classic_mac_line_endings_are_lines(tmp_path):
+    items, raw, quarantine, _ = run_intake(tmp_path, {"mac.csv": "姓名,手机号\r张三,13912345678\r李四,13912345679\r".encode("utf-8")})
+    assert [(r["line_number"], r["name_raw"], r["phone_raw"]) for r in raw] == [(2, "张三", "13912345678"), (3, "李四", "13912345679")]
+    assert not quarantine
