@@ -16,3 +16,38 @@ def spark():
     session = get_spark("casefile-tests", master="local[2]", conf={"spark.sql.shuffle.partitions": "2"})
     yield session
     session.stop()
+
+
+#: The reference seizure of the end-to-end and deployment tests: generated once per session and run
+#: once through the DAG in embedded mode (local[*], local-folder store); the deployment test checks
+#: that the cluster's bundle of the same seizure has the same bytes.
+REFERENCE_CASE, REFERENCE_SEIZURE, REFERENCE_DATE = "E2E-2026-0001", "S01", "2026-01-01T00:00:00+00:00"
+
+
+@pytest.fixture(scope="session")
+def reference_run(tmp_path_factory):
+    """``home``, ``env``, ``sample`` (generator output: 3,000 records, seed 11), ``truth``
+    (ground_truth.json), ``proc`` (the completed ``casefile run --ground-truth``) and ``bundle``."""
+    import json
+    import subprocess
+    import sys
+
+    from jobs.common.paths import run_key
+
+    home = tmp_path_factory.mktemp("casefile_home")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "CASEFILE_"))}
+    env.update(CASEFILE_HOME=str(home), AIRFLOW_HOME=str(home / "airflow"))
+    sample = home / "sample"
+
+    def casefile(*args: str) -> subprocess.CompletedProcess:
+        proc = subprocess.run([sys.executable, "-m", "jobs.cli", *args], env=env, capture_output=True, text=True, timeout=1500)
+        if proc.returncode != 0:
+            raise AssertionError(f"casefile {' '.join(args)} exited {proc.returncode}:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+        return proc
+
+    casefile("synth", "--out", str(sample), "--records", "3000", "--seed", "11")
+    proc = casefile("run", "--case", REFERENCE_CASE, "--seizure", REFERENCE_SEIZURE, "--evidence", str(sample / "evidence"),
+                    "--logical-date", REFERENCE_DATE, "--seizure-date", "2026-01-01", "--ground-truth", str(sample / "ground_truth.json"))
+    return {"home": home, "env": env, "sample": sample, "proc": proc,
+            "truth": json.loads((sample / "ground_truth.json").read_text(encoding="utf-8")),
+            "bundle": home / "casefiles" / REFERENCE_CASE / REFERENCE_SEIZURE / run_key(f"manual__{REFERENCE_DATE}")}

@@ -948,6 +948,8 @@ class _SeizureGenerator:
                  "probable_address_typo": bool(strong) and re.search(r"\d室$", record[ADDRESS]) is not None,
                  "probable_typo_and_missing": bool(droppable(False))}
         usable = [k for k in PROBABLE_KINDS if kinds[k]]
+        if not usable:  # name + address only: nothing can change and stay findable
+            return None
         unused = [k for k in usable if not self.injected[k]]  # small seizures still show every kind
         kind = unused[0] if unused else usable[int(rng.random() * len(usable))]
         out = list(record)

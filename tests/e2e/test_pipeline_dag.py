@@ -16,7 +16,7 @@ import pytest
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-CASE, SEIZURE = "E2E-2026-0001", "S01"
+CASE, SEIZURE = "E2E-2026-0001", "S01"  # the reference run of tests/conftest.py
 DATA_FILES = ["records.csv", "duplicates.csv", "quarantine.csv", "evidence_items.csv", "summary.json"]
 
 
@@ -32,13 +32,9 @@ def sha256(path: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    home = tmp_path_factory.mktemp("casefile_home")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "CASEFILE_"))}
-    env.update(CASEFILE_HOME=str(home), AIRFLOW_HOME=str(home / "airflow"))
-    sample = home / "sample"
-    casefile(env, "synth", "--out", str(sample), "--records", "3000", "--seed", "11")
-    return {"home": home, "env": env, "sample": sample, "truth": json.loads((sample / "ground_truth.json").read_text(encoding="utf-8"))}
+def world(reference_run):
+    """The reference seizure (tests/conftest.py): 3,000 records, seed 11, its home and env."""
+    return reference_run
 
 
 def bundle_of(home: Path, run_id: str) -> Path:
@@ -48,11 +44,9 @@ def bundle_of(home: Path, run_id: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def clean_run(world):
-    proc = casefile(world["env"], "run", "--case", CASE, "--seizure", SEIZURE, "--evidence", str(world["sample"] / "evidence"),
-                    "--logical-date", "2026-01-01T00:00:00+00:00", "--seizure-date", "2026-01-01",
-                    "--ground-truth", str(world["sample"] / "ground_truth.json"))
-    return {"proc": proc, "bundle": bundle_of(world["home"], "manual__2026-01-01T00:00:00+00:00")}
+def clean_run(reference_run):
+    """The reference seizure's uninterrupted run through the DAG (logical date 2026-01-01)."""
+    return {"proc": reference_run["proc"], "bundle": reference_run["bundle"]}
 
 
 def test_summary_equals_ground_truth(world, clean_run):

@@ -34,7 +34,7 @@ from s3support import TEST_ACCESS_KEY, TEST_SECRET_KEY, free_port, wait_for_port
 pytestmark = [pytest.mark.slow, pytest.mark.deployment]
 
 REPO = Path(__file__).resolve().parents[2]
-CASE = "DEP-2026-0001"
+CASE = "E2E-2026-0001"  # the reference run's case: summary.json names it
 DATA_FILES = ["records.csv", "duplicates.csv", "quarantine.csv", "evidence_items.csv", "summary.json"]
 USER = "casefile"
 
@@ -106,19 +106,10 @@ def wait_until(what: str, predicate, timeout: float, poll: float = 5.0):
 
 
 @pytest.fixture(scope="module")
-def baseline(tmp_path_factory):
-    """The same seizure as the cluster run, processed in embedded mode: local[*], local folder."""
-    from jobs.synth.generator import generate_seizure
-
-    home = tmp_path_factory.mktemp("baseline")
-    sample = home / "sample"
-    generate_seizure(sample, records=3000, seed=11)
-    env = {**clean_env(), "CASEFILE_HOME": str(home), "AIRFLOW_HOME": str(home / "airflow")}
-    casefile(env, "run", "--case", CASE, "--seizure", "S01", "--evidence", str(sample / "evidence"),
-             "--logical-date", "2026-01-01T00:00:00+00:00", "--seizure-date", "2026-01-01")
-    from jobs.common.paths import run_key
-
-    return {"sample": sample, "bundle": home / "casefiles" / CASE / "S01" / run_key("manual__2026-01-01T00:00:00+00:00")}
+def baseline(reference_run):
+    """The same seizure as the cluster run, processed in embedded mode (local[*], local folder):
+    the reference run of tests/conftest.py, shared with the end-to-end test."""
+    return {"sample": reference_run["sample"], "bundle": reference_run["bundle"]}
 
 
 @pytest.fixture(scope="module")
