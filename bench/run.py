@@ -186,19 +186,21 @@ def collect(n: int, seed: int, base: Path, dag_seconds: float, stdout: str, skip
 
 
 def render_table() -> str:
-    rows = ["| raw rows | stage | wall s | rows/s | JVM heap peak GiB | shuffle write MiB | spill MiB | DuckDB s | casefile/DuckDB |",
-            "|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
+    rows = ["| raw rows | stage | wall s | rows/s | JVM heap peak GiB | JVM RSS peak GiB | Python RSS peak GiB | shuffle write MiB | spill MiB | candidate pairs | DuckDB s | casefile/DuckDB |",
+            "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for path in sorted(RESULTS.glob("pipeline_*.json"), key=lambda p: int(p.stem.split("_")[1])):
         r = json.loads(path.read_text())
         for stage in STAGES:
             s = r["stages"].get(stage)
             if not s:
                 continue
+            pairs = f"{s['candidate_pairs']:,}" if "candidate_pairs" in s else ""
             rows.append(f"| {r['raw_rows']:,} | {stage} | {s['wall_seconds']:.1f} | {s['rows_per_second']:,} | "
-                        f"{s['jvm_heap_peak_bytes'] / 2**30:.2f} | {s['shuffle_write_bytes'] / 2**20:.0f} | "
-                        f"{(s['memory_spill_bytes'] + s['disk_spill_bytes']) / 2**20:.0f} | "
+                        f"{s['jvm_heap_peak_bytes'] / 2**30:.2f} | {s['jvm_rss_peak_bytes'] / 2**30:.2f} | {s['python_rss_peak_bytes'] / 2**30:.2f} | "
+                        f"{s['shuffle_write_bytes'] / 2**20:.0f} | "
+                        f"{(s['memory_spill_bytes'] + s['disk_spill_bytes']) / 2**20:.0f} | {pairs} | "
                         f"{s.get('duckdb_seconds', '—')} | {s.get('ratio_to_duckdb', '—')} |")
-        rows.append(f"| {r['raw_rows']:,} | **whole DAG** | {r['dag_wall_seconds']:.1f} | {round(r['raw_rows'] / r['dag_wall_seconds']):,} | | | | | |")
+        rows.append(f"| {r['raw_rows']:,} | **whole DAG** | {r['dag_wall_seconds']:.1f} | {round(r['raw_rows'] / r['dag_wall_seconds']):,} | | | | | | | | |")
     rows.append("")
     rows.extend(render_growth())
     m = None

@@ -1384,7 +1384,8 @@ class _SeizureGenerator:
         sheet = None
         r = data_in_sheet = 0
         for row in rows:
-            if sheet is None or (row is not None and data_in_sheet >= self.xls_rows_per_sheet):
+            # a sheet holds at most 65,536 rows (BIFF8): the header, data rows and blank rows
+            if sheet is None or r >= XLS_MAX_DATA_ROWS_PER_SHEET + 1 or (row is not None and data_in_sheet >= self.xls_rows_per_sheet):
                 sheets += 1
                 sheet = book.add_sheet(f"第{sheets}页")
                 for c, v in enumerate(XLS_HEADER):
