@@ -461,11 +461,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("synth", help="write a synthetic seizure and its ground truth")
     s.add_argument("--out", required=True)
-    s.add_argument("--records", type=int, default=200_000)
-    s.add_argument("--seed", type=int, default=20190412)
+    s.add_argument("--records", type=int, default=200_000, help="good rows to write, >= 1000 (default: %(default)s)")
+    s.add_argument("--seed", type=int, default=20190412, help="seed of every random choice (default: %(default)s)")
     s.set_defaults(func=cmd_synth)
+    helps = {"run": "run a seizure through the seizure_pipeline DAG (embedded, or through the REST API of CASEFILE_AIRFLOW_URL)",
+             "rerun": "complete the seizure's last run: committed stages are kept, the failed one and those after it run again",
+             "status": "each stage of the seizure's last run: committed or not (and the task state on a deployment)"}
     for name, func in (("run", cmd_run), ("rerun", cmd_rerun), ("status", cmd_status)):
-        r = sub.add_parser(name)
+        r = sub.add_parser(name, help=helps[name])
         r.add_argument("--case", required=True)
         r.add_argument("--seizure", required=True)
         if name == "run":
@@ -473,18 +476,19 @@ def build_parser() -> argparse.ArgumentParser:
             r.add_argument("--seizure-date", default="", help="YYYY-MM-DD")
             r.add_argument("--logical-date", default="", help="ISO date-time of the Airflow run (default: now, UTC)")
         if name in ("run", "rerun"):
-            r.add_argument("--ground-truth", default="", help="compare the summary with a generator's ground_truth.json")
+            r.add_argument("--ground-truth", default="", help="compare the summary with a generator's ground_truth.json "
+                           "(and score probable duplicates against the linkage_truth.csv beside it)")
             r.add_argument("--no-wait", action="store_true", help="deployment mode: return once triggered")
         r.set_defaults(func=func)
-    pl = sub.add_parser("pull")
+    pl = sub.add_parser("pull", help="copy the seizure's latest case file to --dest and verify its SHA256SUMS")
     pl.add_argument("--case", required=True)
     pl.add_argument("--seizure", required=True)
     pl.add_argument("--dest", required=True)
     pl.set_defaults(func=cmd_pull)
-    v = sub.add_parser("verify")
+    v = sub.add_parser("verify", help="check a case file folder against its SHA256SUMS")
     v.add_argument("dir")
     v.set_defaults(func=cmd_verify)
-    a = sub.add_parser("airflow-init")
+    a = sub.add_parser("airflow-init", help="create or migrate the embedded Airflow metadata DB (AIRFLOW_HOME)")
     a.set_defaults(func=cmd_airflow_init)
     si = sub.add_parser("storage-init", help="create the object store's buckets (MinIO)")
     si.set_defaults(func=cmd_storage_init)
