@@ -759,8 +759,7 @@ class _SeizureGenerator:
         return buf[int(self.rng.random() * len(buf))]
 
     def _register_base(self, record: tuple[str, ...]) -> None:
-        key = "\x1f".join(_canonical_key(record))
-        self.key_digests += hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest()
+        self.key_digests += self._key8(record)
         self.unique += 1
         self.categories[_category(record)] += 1
 
@@ -897,6 +896,13 @@ class _SeizureGenerator:
         self.linkage_out.write(f"{key_sha256(_canonical_key(record))},{key_sha256(_canonical_key(root))},"
                                f"{key_sha256(_canonical_key(source))},{kind}\n")
 
+    def _register_probable(self, record: tuple[str, ...], source: tuple[str, ...], kind: str) -> None:
+        """A probable duplicate made by :meth:`_probable`: a new base record, counted under its
+        kind, the person of ``source``."""
+        self._register_base(record)
+        self.injected[kind] += 1
+        self._same_person(record, source, kind)
+
     def _name_typo(self, name: str) -> str | None:
         rng = self.rng
         for _ in range(20):
@@ -982,9 +988,7 @@ class _SeizureGenerator:
         if made is None:
             return None
         record, kind = made
-        self._register_base(record)
-        self.injected[kind] += 1
-        self._same_person(record, source, kind)
+        self._register_probable(record, source, kind)
         self._remember(recent, record)
         return record
 
@@ -1238,9 +1242,7 @@ class _SeizureGenerator:
                 made = self._probable(source) if rng.random() < _P_EXCHANGE_PROBABLE else None
                 if made is not None:  # copied from another item with a typo or a field missing
                     rendered, kind = made
-                    self._register_base(rendered)
-                    self.injected[kind] += 1
-                    self._same_person(rendered, source, kind)
+                    self._register_probable(rendered, source, kind)
                 else:
                     rendered = self._duplicate(source, cross_file=True)
                 obj = self._exchange_object(rendered)
