@@ -75,29 +75,28 @@ def parse_event_log(path: Path) -> dict:
     name = None
     m = {"shuffle_write_bytes": 0, "shuffle_read_bytes": 0, "memory_spill_bytes": 0, "disk_spill_bytes": 0,
          "peak_execution_memory_bytes": 0, "tasks": 0, "jvm_heap_peak_bytes": 0, "jvm_rss_peak_bytes": 0, "python_rss_peak_bytes": 0}
-    if True:
-        for line in _event_lines(path):
-            ev = json.loads(line)
-            kind = ev.get("Event")
-            if kind == "SparkListenerApplicationStart":
-                start, name = ev["Timestamp"], ev["App Name"]
-            elif kind == "SparkListenerApplicationEnd":
-                end = ev["Timestamp"]
-            elif kind == "SparkListenerTaskEnd" and ev.get("Task Metrics"):
-                tm = ev["Task Metrics"]
-                m["tasks"] += 1
-                m["shuffle_write_bytes"] += tm.get("Shuffle Write Metrics", {}).get("Shuffle Bytes Written", 0)
-                sr = tm.get("Shuffle Read Metrics", {})
-                m["shuffle_read_bytes"] += sr.get("Remote Bytes Read", 0) + sr.get("Local Bytes Read", 0)
-                m["memory_spill_bytes"] += tm.get("Memory Bytes Spilled", 0)
-                m["disk_spill_bytes"] += tm.get("Disk Bytes Spilled", 0)
-                m["peak_execution_memory_bytes"] = max(m["peak_execution_memory_bytes"], tm.get("Peak Execution Memory", 0))
-            elif kind in ("SparkListenerStageExecutorMetrics", "SparkListenerExecutorMetricsUpdate", "SparkListenerTaskEnd"):
-                em = ev.get("Executor Metrics") or ev.get("Task Executor Metrics") or {}
-                if isinstance(em, dict):
-                    m["jvm_heap_peak_bytes"] = max(m["jvm_heap_peak_bytes"], em.get("JVMHeapMemory", 0))
-                    m["jvm_rss_peak_bytes"] = max(m["jvm_rss_peak_bytes"], em.get("ProcessTreeJVMRSSMemory", 0))
-                    m["python_rss_peak_bytes"] = max(m["python_rss_peak_bytes"], em.get("ProcessTreePythonRSSMemory", 0))
+    for line in _event_lines(path):
+        ev = json.loads(line)
+        kind = ev.get("Event")
+        if kind == "SparkListenerApplicationStart":
+            start, name = ev["Timestamp"], ev["App Name"]
+        elif kind == "SparkListenerApplicationEnd":
+            end = ev["Timestamp"]
+        elif kind == "SparkListenerTaskEnd" and ev.get("Task Metrics"):
+            tm = ev["Task Metrics"]
+            m["tasks"] += 1
+            m["shuffle_write_bytes"] += tm.get("Shuffle Write Metrics", {}).get("Shuffle Bytes Written", 0)
+            sr = tm.get("Shuffle Read Metrics", {})
+            m["shuffle_read_bytes"] += sr.get("Remote Bytes Read", 0) + sr.get("Local Bytes Read", 0)
+            m["memory_spill_bytes"] += tm.get("Memory Bytes Spilled", 0)
+            m["disk_spill_bytes"] += tm.get("Disk Bytes Spilled", 0)
+            m["peak_execution_memory_bytes"] = max(m["peak_execution_memory_bytes"], tm.get("Peak Execution Memory", 0))
+        elif kind in ("SparkListenerStageExecutorMetrics", "SparkListenerExecutorMetricsUpdate", "SparkListenerTaskEnd"):
+            em = ev.get("Executor Metrics") or ev.get("Task Executor Metrics") or {}
+            if isinstance(em, dict):
+                m["jvm_heap_peak_bytes"] = max(m["jvm_heap_peak_bytes"], em.get("JVMHeapMemory", 0))
+                m["jvm_rss_peak_bytes"] = max(m["jvm_rss_peak_bytes"], em.get("ProcessTreeJVMRSSMemory", 0))
+                m["python_rss_peak_bytes"] = max(m["python_rss_peak_bytes"], em.get("ProcessTreePythonRSSMemory", 0))
     m["app_name"] = name
     m["wall_seconds"] = round((end - start) / 1000, 3) if start and end else None
     return m
