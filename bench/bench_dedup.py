@@ -11,8 +11,8 @@ import json
 import platform
 from pathlib import Path
 
-from jobs.common.spark import get_spark
-from jobs.deduplicate.benchmark import run_febrl
+from jobs.engine.session import get_spark
+from jobs.evaluation.febrl import run_febrl
 
 OUT = Path(__file__).parent / "results" / "dedup_febrl.json"
 

@@ -40,7 +40,7 @@ def main() -> int:
     os.environ["CASEFILE_HOME"] = str(home)
     from jobs.common import paths
     from jobs.common.config import load_config
-    from jobs.common.stage import StageRun
+    from jobs.engine.stage import StageRun
     from jobs.common.storage import get_storage
     from jobs.intake import job as intake
     from jobs.synth.generator import generate_seizure

@@ -40,8 +40,8 @@ from pyspark.sql import functions as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from jobs.common import schemas  # noqa: E402
-from jobs.common.spark import get_spark  # noqa: E402
+from jobs.engine import schemas  # noqa: E402
+from jobs.engine.session import get_spark  # noqa: E402
 from jobs.normalize.transforms import (  # noqa: E402
     FULLWIDTH_TO_ASCII,
     id_check_char,

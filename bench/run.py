@@ -165,7 +165,7 @@ def collect(n: int, seed: int, base: Path, dag_seconds: float, stdout: str, skip
               "matches_ground_truth": "matches the generator's ground_truth.json" in stdout}
     linkage_truth = sample / "linkage_truth.csv"
     if linkage_truth.is_file():
-        from jobs.deduplicate.evaluation import evaluate_probable_duplicates
+        from jobs.evaluation.linkage_truth import evaluate_probable_duplicates
 
         bundle = home / "casefiles" / "BENCH" / f"N{n}" / run_key(f"manual__{LOGICAL_DATE}")
         result["probable_duplicate_accuracy"] = evaluate_probable_duplicates(bundle / "records.csv", linkage_truth)

@@ -35,8 +35,8 @@ with DAG(
     @task
     def find_ready_seizures() -> list[dict]:
         """Ready seizures not yet started (ids and conf only, never evidence content)."""
-        from jobs.orchestration import export_storage_connection
-        from jobs.watch import ready_seizures
+        from jobs.orchestration.operators import export_storage_connection
+        from jobs.orchestration.watch import ready_seizures
 
         export_storage_connection()
         return ready_seizures()
@@ -44,8 +44,8 @@ with DAG(
     @task(trigger_rule="none_failed")
     def record_triggered(ready: list[dict], dag_run=None) -> int:
         """Record the started runs so that later watch runs skip them."""
-        from jobs.orchestration import export_storage_connection
-        from jobs.watch import record_triggered as record
+        from jobs.orchestration.operators import export_storage_connection
+        from jobs.orchestration.watch import record_triggered as record
 
         export_storage_connection()
         return record(ready, dag_run.run_after.isoformat())

@@ -14,7 +14,7 @@ import os
 
 from airflow.sdk import DAG, Asset, Param
 
-from jobs.orchestration import StageSparkSubmitOperator
+from jobs.orchestration.operators import StageSparkSubmitOperator
 
 with DAG(
     dag_id="seizure_pipeline",

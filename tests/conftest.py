@@ -11,7 +11,7 @@ os.environ.setdefault("PYARROW_IGNORE_TIMEZONE", "1")
 
 @pytest.fixture(scope="session")
 def spark():
-    from jobs.common.spark import get_spark
+    from jobs.engine.session import get_spark
 
     session = get_spark("casefile-tests", master="local[2]", conf={"spark.sql.shuffle.partitions": "2"})
     yield session

@@ -15,11 +15,11 @@ from collections.abc import Sequence
 
 from jobs.common.errors import LedgerError
 from jobs.common.custody import Ledger, begin_stage, commit_stage, is_committed
-from jobs.common.datasets import read_committed, read_json, write_json, write_validated
-from jobs.common.schemas import CANONICAL_FIELDS
-from jobs.common.stage import StageRun, stage_main
+from jobs.engine.datasets import read_committed, read_json, write_json, write_validated
+from jobs.engine.schemas import CANONICAL_FIELDS
+from jobs.engine.stage import StageRun, stage_main
 from jobs.common.config import config_dir
-from jobs.deduplicate.probable import LinkageSettings
+from jobs.deduplicate.linkage import LinkageSettings
 from jobs.deduplicate.transforms import bound_counts, category_counts, deduplicate, status_counts
 
 log = logging.getLogger("casefile")

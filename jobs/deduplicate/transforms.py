@@ -18,7 +18,7 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from jobs.common.config import CategoryRule
-from jobs.common.schemas import LOCATOR_ORDER
+from jobs.engine.schemas import LOCATOR_ORDER
 
 #: Normalized columns that make up a record's information, in key order.
 CONTENT_COLUMNS: tuple[str, ...] = ("name_key", "id_number", "phone", "address", "bank_card", "email")
@@ -239,7 +239,7 @@ def deduplicate(records: DataFrame, rules: Sequence[CategoryRule], settings, cou
         records: normalized records (``jobs.normalize.transforms.normalize_records`` output with
             ``record_id`` and the locator columns).
         rules: legal categories, most sensitive first.
-        settings: :class:`jobs.deduplicate.probable.LinkageSettings`.
+        settings: :class:`jobs.deduplicate.linkage.LinkageSettings`.
         counting: the ``counting`` section of ``configs/linkage.yaml`` (see :func:`classify_records`).
         item_categories / paths: see :func:`assign_categories`.
 
@@ -249,10 +249,10 @@ def deduplicate(records: DataFrame, rules: Sequence[CategoryRule], settings, cou
         ``probable_survivor_record_id``, ``lower_category``. ``links``: :data:`LINK_COLUMNS` +
         ``level_<comparison>`` (string): ``exact_duplicate`` links (not in ``unique``) and
         ``probable_duplicate`` links (both ends in ``unique``, only among ``counted`` records).
-        ``result``: the :class:`jobs.deduplicate.probable.ProbableResult`.
+        ``result``: the :class:`jobs.deduplicate.linkage.ProbableResult`.
     """
-    from jobs.common.schemas import CANONICAL_FIELDS
-    from jobs.deduplicate.probable import probable_duplicates
+    from jobs.engine.schemas import CANONICAL_FIELDS
+    from jobs.deduplicate.linkage import probable_duplicates
 
     keys = [r.key for r in rules]
     keyed = assign_categories(with_content_key(records), rules, item_categories, paths)

@@ -20,11 +20,11 @@ from pathlib import Path
 from jobs.common import paths
 from jobs.common.config import REPO_ROOT
 from jobs.common.custody import HASH_ALGORITHMS, Ledger, begin_stage, canonical_json, commit_stage, hash_file, is_committed, read_stage_manifest
-from jobs.common.datasets import read_committed, read_json
+from jobs.engine.datasets import read_committed, read_json
 from jobs.common.errors import LedgerError
-from jobs.common.schemas import CANONICAL_FIELDS, QUARANTINE
-from jobs.common.stage import StageRun, stage_main
-from jobs.common.validation import validate
+from jobs.engine.schemas import CANONICAL_FIELDS, QUARANTINE
+from jobs.engine.stage import StageRun, stage_main
+from jobs.engine.validation import validate
 from jobs.export.report import bound_summaries, category_summary, count_statement, headline_tier, render_html
 
 log = logging.getLogger("casefile")

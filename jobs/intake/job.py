@@ -23,9 +23,9 @@ from pathlib import Path
 
 from jobs.common import paths
 from jobs.common.custody import Ledger, begin_stage, commit_stage, is_committed
-from jobs.common.datasets import write_json, write_validated
-from jobs.common.schemas import QUARANTINE, RAW_RECORD
-from jobs.common.stage import StageRun, stage_main
+from jobs.engine.datasets import write_json, write_validated
+from jobs.engine.schemas import QUARANTINE, RAW_RECORD
+from jobs.engine.stage import StageRun, stage_main
 from jobs.common.errors import LedgerError
 from jobs.intake.archives import ArchiveLimits, expand_archive
 from jobs.intake.evidence import register_evidence, verify_item
@@ -141,7 +141,7 @@ def run(sr: StageRun) -> None:
     raw = spark.read.schema(RAW_RECORD).parquet(raw_path)
     quarantine = spark.read.schema(QUARANTINE).parquet(q_path)
     # Validate in place (the parsers already wrote the attempt files).
-    from jobs.common.validation import validate
+    from jobs.engine.validation import validate
 
     for df, suite, expected in ((raw, "raw_records", n_records), (quarantine, "quarantine", n_quarantined)):
         report = validate(df, suite, extra_expectations=[{"type": "expect_table_row_count_to_equal", "kwargs": {"value": expected}, "meta": {"source": "record ledger"}}])

@@ -17,7 +17,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from jobs.common.schemas import CANONICAL_FIELDS
+from jobs.engine.schemas import CANONICAL_FIELDS
 from jobs.intake.parsers import (
     PARSERS,
     UNREADABLE_ITEM,

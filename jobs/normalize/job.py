@@ -12,9 +12,9 @@ import logging
 from collections.abc import Sequence
 
 from jobs.common.custody import Ledger, begin_stage, commit_stage, is_committed
-from jobs.common.datasets import read_committed, write_validated
-from jobs.common.schemas import RAW_RECORD
-from jobs.common.stage import StageRun, stage_main
+from jobs.engine.datasets import read_committed, write_validated
+from jobs.engine.schemas import RAW_RECORD
+from jobs.engine.stage import StageRun, stage_main
 from jobs.normalize.transforms import normalize_records
 
 log = logging.getLogger("casefile")

@@ -3,11 +3,11 @@
 Pure DataFrame -> DataFrame transforms: every function adds columns and drops nothing; the raw
 ``<field>_raw`` columns and every other column pass through untouched.
 
-For each canonical field ``f`` (``jobs.common.schemas.CANONICAL_FIELDS``) a normalizer adds
+For each canonical field ``f`` (``jobs.engine.schemas.CANONICAL_FIELDS``) a normalizer adds
 
 - ``f`` (string): the normalized value, or NULL when the field is missing (and for phone numbers
   without an area code, which cannot be made complete);
-- ``f_status`` (string, never NULL): one of ``jobs.common.schemas.FIELD_STATUSES``;
+- ``f_status`` (string, never NULL): one of ``jobs.engine.schemas.FIELD_STATUSES``;
 - ``f_reason`` (string): a snake_case reason code, NULL exactly when the status is ``valid``.
 
 Reason codes shared by every field:
@@ -840,7 +840,7 @@ def normalize_emails(df: DataFrame, *, column: str = "email_raw") -> DataFrame:
 def normalize_records(
     df: DataFrame, *, reference_date: datetime.date, protected_chars: Sequence[str] = ("於",)
 ) -> DataFrame:
-    """Apply every field normalizer to raw records (``jobs.common.schemas.RAW_RECORD``).
+    """Apply every field normalizer to raw records (``jobs.engine.schemas.RAW_RECORD``).
 
     Columns in: ``name_raw``, ``id_number_raw``, ``phone_raw``, ``address_raw``,
     ``bank_card_raw``, ``email_raw`` (string, nullable); every other column passes through.

@@ -27,7 +27,7 @@ UnionPay-like ``62`` card numbers with a Luhn digit) and combined with ``random.
 E-mail domains are the reserved ``example.*`` names (RFC 2606), so no address can be a real mailbox.
 
 What a record is and when two rows are the same record is the contract stated in the module brief and
-restated in ``_spec_*`` below: six canonical fields (``jobs.common.schemas.CANONICAL_FIELDS``), each
+restated in ``_spec_*`` below: six canonical fields (``jobs.engine.schemas.CANONICAL_FIELDS``), each
 normalized; two rows are exact duplicates when all six normalized values are equal (missing equals
 only missing). Every distinct record ("base record") gets a fresh identifier from a bijection (ID
 number and/or mobile number), and the generator verifies at the end that no two base records share a
@@ -103,7 +103,7 @@ ITEM_SHARES = {HOTEL_ITEM: 30, BANK_ITEM: 16, COURIER_ITEM: 12, ZIP_ITEM: 6, XLS
 MIN_RECORDS = 1_000
 _CHUNK_RECORDS = 50_000  # good rows generated per round over the four items
 
-# Positions of the canonical fields in a record tuple (jobs.common.schemas.CANONICAL_FIELDS order).
+# Positions of the canonical fields in a record tuple (jobs.engine.schemas.CANONICAL_FIELDS order).
 NAME, ID_NUMBER, PHONE, ADDRESS, BANK_CARD, EMAIL = range(6)
 
 # --------------------------------------------------------------------------- injection rates

@@ -63,7 +63,7 @@ def test_injected_probable_duplicates_are_found(world, clean_run):
     """Issue 5 acceptance on a generator seizure: the typos and missing fields the generator
     injected (linkage_truth.csv, written while generating) are found with pairwise precision
     >= 0.99 and recall >= 0.95, and the headline tier is the lower bound's."""
-    from jobs.deduplicate.evaluation import evaluate_probable_duplicates
+    from jobs.evaluation.linkage_truth import evaluate_probable_duplicates
 
     m = evaluate_probable_duplicates(clean_run["bundle"] / "records.csv", world["sample"] / "linkage_truth.csv")
     assert m["unmatched_truth_records"] == 0 and m["true_pairs"] >= 50, m

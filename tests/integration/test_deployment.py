@@ -197,7 +197,7 @@ def upload_seizure(storage, case_id: str, seizure_id: str, evidence: Path, seizu
 
 
 def test_watch_triggers_one_run_per_seizure_on_the_cluster(baseline, deployment, s3_server, tmp_path):
-    from jobs.airflow_api import AirflowApi
+    from jobs.orchestration.rest import AirflowApi
     from jobs.common import paths
     from jobs.common.config import load_config
     from jobs.common.storage import minio_storage

@@ -9,7 +9,7 @@ import pytest
 
 from jobs.common import paths
 from jobs.common.storage import LocalStorage
-from jobs.watch import ready_seizures, record_triggered
+from jobs.orchestration.watch import ready_seizures, record_triggered
 
 
 @pytest.fixture

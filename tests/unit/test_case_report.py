@@ -19,7 +19,7 @@ import yaml
 from jobs.common.config import load_config
 from jobs.common.errors import ConfigError, EvidenceIntegrityError
 from jobs.common.storage import LocalStorage
-from jobs.export.case_report import OVERLAP_COLUMNS, load_roles, make_case_report, parse_roles
+from jobs.case_report.job import OVERLAP_COLUMNS, load_roles, make_case_report, parse_roles
 
 CASE = "C1"
 COLUMNS = ["record_id", "name", "name_status", "name_key", "id_number", "id_number_status", "phone", "phone_status", "address",
@@ -104,7 +104,7 @@ def case_bundles(tmp_path, monkeypatch):
     home = tmp_path / "home"
     monkeypatch.setenv("CASEFILE_HOME", str(home))
     # Others commit in this tree while tests run: pin the code version the manifest records.
-    monkeypatch.setattr("jobs.export.case_report.code_version", lambda: "test+gpinned")
+    monkeypatch.setattr("jobs.case_report.job.code_version", lambda: "test+gpinned")
     a1 = [row(P1, 1, "a/1.csv"), row(P2, 2, "a/1.csv"), row(P3, 3, "a/1.csv"), row(P3B, 4, "a/1.csv", lower_category=""),
           row(BARE, 5, "a/1.csv", count_status="bare_phone"), row(UNTRUE, 6, "a/1.csv", count_status="untrue", exclusion_reason="id_number:check_digit")]
     a1[3]["probable_survivor_record_id"] = a1[2]["record_id"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from jobs.deduplicate.benchmark import run_febrl
+from jobs.evaluation.febrl import run_febrl
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 

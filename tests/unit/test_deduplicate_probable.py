@@ -12,7 +12,7 @@ import math
 import pytest
 
 from jobs.common.config import REPO_ROOT, load_config
-from jobs.deduplicate.probable import Comparison, LinkageSettings, fit_em, pairwise_and_b3
+from jobs.deduplicate.linkage import Comparison, LinkageSettings, fit_em, pairwise_and_b3
 from jobs.deduplicate.transforms import bound_counts, deduplicate
 from jobs.normalize.transforms import normalize_records
 

@@ -8,7 +8,7 @@ import pytest
 from pyspark.sql import functions as F
 from pyspark.testing import assertDataFrameEqual
 
-from jobs.common import schemas
+from jobs.engine import schemas
 from jobs.normalize.transforms import normalize_records
 
 pytestmark = pytest.mark.spark

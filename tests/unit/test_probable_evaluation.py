@@ -8,7 +8,7 @@ import hashlib
 
 import pytest
 
-from jobs.deduplicate.evaluation import KEY_COLUMNS, evaluate_probable_duplicates
+from jobs.evaluation.linkage_truth import KEY_COLUMNS, evaluate_probable_duplicates
 
 
 def digest(values: tuple[str, ...]) -> str:

@@ -559,7 +559,7 @@ def make_case_report(case_id: str, *, storage: Storage, config: Config | None = 
         case_id: the case.
         storage: where the bundles are (``casefiles`` store) and where the report goes without ``dest``.
         config: resolved configuration (categories, thresholds, insider); default :func:`load_config`.
-        spark: a SparkSession; default :func:`jobs.common.spark.get_spark`.
+        spark: a SparkSession; default :func:`jobs.engine.session.get_spark`.
         roles_file: a roles YAML; default ``configs/cases/<case>.yaml`` when it exists.
         dest: write the report to this local folder (must be empty or absent) instead of the store.
 
@@ -594,7 +594,7 @@ def make_case_report(case_id: str, *, storage: Storage, config: Config | None = 
         out = work / "out"
         out.mkdir()
         if spark is None:
-            from jobs.common.spark import get_spark
+            from jobs.engine.session import get_spark
 
             spark = get_spark("casefile-case-report", conf=config.spark_conf)
         summary = build_report(spark, bundles, roles, config, out, work / "scratch")

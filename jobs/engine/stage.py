@@ -34,7 +34,7 @@ class StageRun:
 
     def get_spark(self):
         if self.spark is None:
-            from jobs.common.spark import get_spark
+            from jobs.engine.session import get_spark
 
             self.spark = get_spark(f"casefile-{self.stage}", conf=self.config.spark_conf)
         return self.spark

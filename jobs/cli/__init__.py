@@ -31,7 +31,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from jobs.airflow_api import airflow_url
+from jobs.orchestration.rest import airflow_url
 from jobs.common import paths
 from jobs.common.config import REPO_ROOT, casefile_home, load_config
 
@@ -101,7 +101,7 @@ def _dispatch(logical_date: str, conf: dict, log_path: Path) -> int:
     env = airflow_env()
     cmd_airflow_init(argparse.Namespace())
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "jobs.airflow_runner", "--logical-date", logical_date, "--conf", json.dumps(conf, ensure_ascii=False)]
+    cmd = [sys.executable, "-m", "jobs.orchestration.embedded", "--logical-date", logical_date, "--conf", json.dumps(conf, ensure_ascii=False)]
     with open(log_path, "w", encoding="utf-8") as log:
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace")
         assert proc.stdout is not None
@@ -189,7 +189,7 @@ PROBABLE_PRECISION_TARGET, PROBABLE_RECALL_TARGET = 0.99, 0.95
 
 
 def _compare_linkage_truth(records_csv: Path, linkage_truth: Path) -> int:
-    from jobs.deduplicate.evaluation import evaluate_probable_duplicates
+    from jobs.evaluation.linkage_truth import evaluate_probable_duplicates
 
     m = evaluate_probable_duplicates(records_csv, linkage_truth)
     if m["unmatched_truth_records"]:
@@ -246,7 +246,7 @@ DAG_ID = "seizure_pipeline"
 
 
 def _api():
-    from jobs.airflow_api import AirflowApi
+    from jobs.orchestration.rest import AirflowApi
 
     return AirflowApi.from_env()
 
@@ -391,9 +391,9 @@ def cmd_pull(args: argparse.Namespace) -> int:
 
 
 def cmd_case_report(args: argparse.Namespace) -> int:
-    """Case report over the latest verified bundle of every seizure of a case (jobs.export.case_report)."""
+    """Case report over the latest verified bundle of every seizure of a case (jobs.case_report.job)."""
     from jobs.common.errors import CasefileError
-    from jobs.export.case_report import make_case_report
+    from jobs.case_report.job import make_case_report
 
     try:
         out = make_case_report(args.case, storage=_storage(), roles_file=Path(args.roles) if args.roles else None,
@@ -434,7 +434,7 @@ def build_package_zip(dest: Path) -> Path:
     """
     import zipfile
 
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]  # jobs/
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")

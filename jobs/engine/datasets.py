@@ -8,8 +8,8 @@ from typing import Any
 
 from jobs.common import paths
 from jobs.common.custody import read_stage_manifest
-from jobs.common.stage import StageRun
-from jobs.common.validation import validate
+from jobs.engine.stage import StageRun
+from jobs.engine.validation import validate
 
 log = logging.getLogger("casefile")
 

