@@ -15,7 +15,7 @@ CASE ?= HG-2019-0412
 # One seizure id per sample size and seed: the evidence store is write-once per path.
 SEIZURE ?= S01-n$(RECORDS)-s$(SEED)
 
-.PHONY: run test test-deployment install airflow-init bench clean
+.PHONY: run test test-fast lint test-deployment install airflow-init bench clean
 
 install: $(STAMP)
 
@@ -37,8 +37,18 @@ run: airflow-init
 	$(PY) -m jobs.cli run --case $(CASE) --seizure $(SEIZURE) --evidence $(CASEFILE_HOME)/samples/$(CASE)/$(SEIZURE)/evidence \
 		--ground-truth $(CASEFILE_HOME)/samples/$(CASE)/$(SEIZURE)/ground_truth.json
 
-test: airflow-init
+# Everything CI runs: the boundaries and lint, then every test tier (unit, integration, e2e, deployment).
+test: lint airflow-init
 	$(PY) -m pytest -q
+
+# The unit tier alone (tiny in-line DataFrames, generated files; a few minutes), after lint.
+test-fast: lint
+	$(PY) -m pytest -q tests/unit
+
+# Layer contracts (pyproject.toml [tool.importlinter]) and ruff; a forbidden import fails here.
+lint: $(STAMP)
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/ruff check .
 
 # The full deployment on loopback: Airflow scheduler + watch DAG, Spark standalone, S3 server (slow).
 test-deployment: airflow-init
