@@ -1,5 +1,10 @@
-"""Columns of tabular evidence: header detection and, where there is no header, fields inferred
-from content.
+"""Columns of tabular evidence: header cells, header detection, the mapping of source headers to
+canonical fields (:class:`HeaderMapper`, through ``configs/column_synonyms.yaml``) and, where there
+is no header, fields inferred from content; :func:`column_mapping` records how each column was
+mapped and why.
+
+Header cells are matched folded (:func:`header_key`: no BOM, quotes or surrounding whitespace;
+lower case), so ``"Name "`` and ``name`` are the same column name.
 
 Seized files often have no header line (a TXT of ``姓名----身份证号----手机号`` values), or a
 header below a title line (``客户资料导出 2019-04-12``). Intake then decides the columns from the
@@ -30,8 +35,13 @@ kept, as text, in ``extra`` under ``col_<n>``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from jobs.engine.schemas import CANONICAL_FIELDS
+
+if TYPE_CHECKING:  # the parsers import this module: no run-time import back
+    from jobs.intake.formats.rows import ItemStats
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
@@ -152,3 +162,76 @@ def infer_fields(rows: Iterable[Sequence[str | None]], width: int, *, min_share:
                         "matched": best[1], "non_empty": non_empty[i],
                         "share": round(best[1] / non_empty[i], 4) if non_empty[i] else 0.0}
     return fields, dict(sorted(why.items(), key=lambda kv: int(kv[0][4:])))
+
+
+def clean_header(cell: str) -> str:
+    """A header cell without BOM, surrounding quotes and whitespace."""
+    return cell.replace("\ufeff", "").strip().strip('"').strip()
+
+
+def header_key(text: str) -> str:
+    """A header cell folded for matching: :func:`clean_header`, then lower case."""
+    return clean_header(text).lower()
+
+
+class HeaderMapper:
+    """Maps source headers to canonical fields through the synonyms table.
+
+    Args:
+        synonyms: canonical field → accepted header spellings (matched case-insensitively).
+    """
+
+    def __init__(self, synonyms: Mapping[str, Iterable[str]]) -> None:
+        self._lookup: dict[str, str] = {}
+        for field_, names in synonyms.items():
+            if field_ not in CANONICAL_FIELDS:
+                continue
+            for name in [field_, *names]:
+                self._lookup.setdefault(header_key(name), field_)
+
+    @property
+    def names(self) -> frozenset[str]:
+        """Every known header spelling, folded (for header-line detection)."""
+        return frozenset(self._lookup)
+
+    def map_header(self, header: list[str]) -> list[str | None]:
+        """Canonical field per column, or ``None`` (kept in ``extra``). A field is taken once: a
+        second column with a synonym of the same field goes to ``extra``."""
+        taken: set[str] = set()
+        out: list[str | None] = []
+        for name in header:
+            field_ = self._lookup.get(header_key(name))
+            if field_ is not None and field_ not in taken:
+                taken.add(field_)
+                out.append(field_)
+            else:
+                out.append(None)
+        return out
+
+
+def column_mapping(stats: ItemStats, mapper: HeaderMapper) -> dict[str, dict[str, dict[str, Any]]]:
+    """How each column of each sheet was mapped and why (recorded in ``evidence_items``).
+
+    Returns:
+        ``{sheet: {column: {"field": canonical field or "extra", "how": "header synonym" |
+        "inferred from content" | "unknown header (kept in extra)" | ..., ...inference counts}}}``.
+    """
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for sheet, header in stats.headers.items():
+        why = stats.column_inference.get(sheet)
+        cols: dict[str, dict[str, Any]] = {}
+        if why is not None:
+            for name in header:
+                w = why.get(name, {})
+                cols[name] = {"field": w.get("field") or "extra", "how": "inferred from content", **w}
+        else:
+            for name, target in zip(header, mapper.map_header(header)):
+                label = name if name not in cols else f"{name}#{len(cols) + 1}"
+                if target is not None:
+                    cols[label] = {"field": target, "how": "header synonym (configs/column_synonyms.yaml)"}
+                elif mapper.names and header_key(name) in mapper.names:
+                    cols[label] = {"field": "extra", "how": "synonym of a field already taken by an earlier column"}
+                else:
+                    cols[label] = {"field": "extra", "how": "unknown header (kept in extra)"}
+        out[sheet] = cols
+    return out

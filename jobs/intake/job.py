@@ -10,7 +10,7 @@ Outputs (``work/<case>/<seizure>/<run>/intake/data/``): ``raw_records`` and ``qu
 (Parquet), ``evidence_items.json`` (one entry per item: hashes, format, encoding and confidence,
 counts, line ledger, column mapping and why; archive members with parent and member path;
 refusals), ``validation/``. Ledgers: rows read = raw records + quarantined rows (stage and item);
-physical lines = rows + header + blank + continuation lines (item, see ``jobs.intake.parsers``).
+physical lines = rows + header + blank + continuation lines (item, see ``jobs.intake.formats``).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from jobs.common.errors import LedgerError
 from jobs.intake.archives import ArchiveLimits, expand_archive
 from jobs.intake.evidence import register_evidence, verify_item
 from jobs.intake.settings import load_intake_settings, settings_digest
-from jobs.intake.transforms import parse_item_to_parquet, write_empty_parts
+from jobs.intake.worker import parse_item_to_parquet, write_empty_parts
 
 log = logging.getLogger("casefile")
 STAGE = "intake"

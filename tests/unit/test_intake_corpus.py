@@ -22,7 +22,8 @@ import pytest
 
 from jobs.intake.archives import ArchiveLimits
 from jobs.intake.job import evidence_item_entries, expand_items
-from jobs.intake.transforms import parse_item_to_parquet, record_id
+from jobs.intake.records import record_id
+from jobs.intake.worker import parse_item_to_parquet
 
 SYNONYMS = {"name": ["姓名", "name", "xm", "realname"], "id_number": ["身份证号", "sfzh", "idcard"],
             "phone": ["手机号", "sjh", "mobile"], "address": ["地址", "addr"], "bank_card": ["银行卡号"],
@@ -254,7 +255,8 @@ def test_header_below_title_lines_and_trailing_junk(tmp_path):
 
 def test_unbalanced_quote_does_not_swallow_the_file(tmp_path):
     data = '姓名,手机号\n"张三,13912345678\n李四,13812345678\n王五,13712345678\n'.encode("utf-8")
-    from jobs.intake.parsers import ItemStats, ParseOptions, parse_delimited
+    from jobs.intake.formats.delimited import parse_delimited
+    from jobs.intake.formats.rows import ItemStats, ParseOptions
 
     stats = ItemStats()
     p = tmp_path / "j.csv"

@@ -8,8 +8,14 @@ import json
 
 import pytest
 
-from jobs.intake.parsers import ItemStats, cell_text, choose_separator, detect_encoding, parse_delimited, parse_jsonl, parse_xlsx
-from jobs.intake.transforms import HeaderMapper, parse_item_to_parquet, record_id
+from jobs.intake.columns import HeaderMapper
+from jobs.intake.formats.delimited import choose_separator, parse_delimited
+from jobs.intake.formats.json import parse_jsonl
+from jobs.intake.formats.rows import ItemStats
+from jobs.intake.formats.spreadsheets import cell_text, parse_xlsx
+from jobs.intake.formats.text import detect_encoding
+from jobs.intake.records import record_id
+from jobs.intake.worker import parse_item_to_parquet
 
 SYNONYMS = {"name": ["姓名", "name", "xm"], "id_number": ["身份证号", "sfzh"], "phone": ["手机号", "sjh", "mobile"],
             "address": ["地址"], "bank_card": ["银行卡号"], "email": ["email"]}
@@ -187,9 +193,9 @@ def test_every_reason_code_is_allowed_by_the_quarantine_suite():
     import re
     from pathlib import Path
 
-    import jobs.intake.parsers as parsers
+    import jobs.intake.formats.rows as rows
 
-    source = Path(parsers.__file__).read_text(encoding="utf-8")
+    source = Path(rows.__file__).read_text(encoding="utf-8")
     codes = set(re.findall(r'^[A-Z_]+ = "([a-z_]+)"$', source, flags=re.M)) - {"spaces"}
     suite = json.loads((Path(__file__).resolve().parents[2] / "expectations" / "quarantine.json").read_text(encoding="utf-8"))
     allowed = next(e["kwargs"]["value_set"] for e in suite["expectations"] if e["kwargs"].get("column") == "reason_code" and "value_set" in e["kwargs"])

@@ -28,17 +28,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from jobs.intake.columns import infer_fields
-from jobs.intake.parsers import (
+from jobs.intake.formats.rows import (
+    DEFAULT_OPTIONS,
     SQL_PARSE_ERROR,
     SQL_VALUE_COUNT,
     UNDECODABLE,
     ItemStats,
-    ParseOptions,
     ParsedRow,
-    _escape_bytes,
-    detect_encoding_verbose,
-    iter_lines,
+    ParseOptions,
 )
+from jobs.intake.formats.text import detect_encoding_verbose, escape_bytes, iter_lines
 
 _STRING = {"'": re.compile(r"'((?:[^'\\]|\\.|'')*)'", re.S), '"': re.compile(r'"((?:[^"\\]|\\.|"")*)"', re.S)}
 _SCAN = re.compile(r"['\"`;]")
@@ -298,7 +297,7 @@ def parse_sql_dump(path: Path, stats: ItemStats, options: ParseOptions) -> Itera
             stats.rows_read += 1
             stats.rows_quarantined += 1
             stats.statement_lines += 1
-            yield ParsedRow("", line.number, line.offset, _escape_bytes(line.raw, codec), reason_code=UNDECODABLE)
+            yield ParsedRow("", line.number, line.offset, escape_bytes(line.raw, codec), reason_code=UNDECODABLE)
             continue
         text = line.text
         if not statement:
@@ -316,3 +315,8 @@ def parse_sql_dump(path: Path, stats: ItemStats, options: ParseOptions) -> Itera
             statement = []
     if statement:
         yield from finish(statement)
+
+
+def parse_sql(path: Path, stats: ItemStats, options: ParseOptions = DEFAULT_OPTIONS) -> Iterator[ParsedRow]:
+    """Rows of a MySQL dump, without a database (see the module docstring)."""
+    yield from parse_sql_dump(path, stats, options)

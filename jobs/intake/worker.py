@@ -1,132 +1,23 @@
-"""Intake transforms: parsed rows → raw records and quarantine rows (pure functions), and the
-per-item worker that writes them as Parquet.
-
-A raw record keeps every source column: canonical fields (``configs/column_synonyms.yaml``, or
-inferred from content for a headerless table, see :mod:`jobs.intake.columns`) go to
-``<field>_raw``; every other column goes, as text, to the ``extra`` JSON object. ``record_id`` is
-the SHA-256 of the locator (item SHA-256, sheet, line, and for SQL tuples the tuple index), so it is
-the same in every rerun.
+"""The per-item intake worker, run inside a Spark task: parse one evidence item
+(:mod:`jobs.intake.formats`), map its columns (:mod:`jobs.intake.columns`) and write its raw records
+and quarantine rows (:mod:`jobs.intake.records`) as Parquet parts with pyarrow.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from jobs.engine.schemas import CANONICAL_FIELDS
-from jobs.intake.parsers import (
-    PARSERS,
-    UNREADABLE_ITEM,
-    UNSUPPORTED_FORMAT,
-    ItemStats,
-    ParsedRow,
-    ParseOptions,
-    detect_format,
-    header_key,
-)
+from jobs.intake.columns import HeaderMapper, column_mapping
+from jobs.intake.formats import PARSERS, detect_format
+from jobs.intake.formats.rows import UNREADABLE_ITEM, UNSUPPORTED_FORMAT, ItemStats, ParsedRow, ParseOptions
+from jobs.intake.records import to_quarantine, to_raw_record
 
+#: Raw records buffered before they are written to the item's Parquet part.
 BATCH_ROWS = 50_000
-
-
-_key = header_key
-
-
-class HeaderMapper:
-    """Maps source headers to canonical fields through the synonyms table.
-
-    Args:
-        synonyms: canonical field → accepted header spellings (matched case-insensitively).
-    """
-
-    def __init__(self, synonyms: Mapping[str, Iterable[str]]) -> None:
-        self._lookup: dict[str, str] = {}
-        for field_, names in synonyms.items():
-            if field_ not in CANONICAL_FIELDS:
-                continue
-            for name in [field_, *names]:
-                self._lookup.setdefault(_key(name), field_)
-
-    @property
-    def names(self) -> frozenset[str]:
-        """Every known header spelling, folded (for header-line detection)."""
-        return frozenset(self._lookup)
-
-    def map_header(self, header: list[str]) -> list[str | None]:
-        """Canonical field per column, or ``None`` (kept in ``extra``). A field is taken once: a
-        second column with a synonym of the same field goes to ``extra``."""
-        taken: set[str] = set()
-        out: list[str | None] = []
-        for name in header:
-            field_ = self._lookup.get(_key(name))
-            if field_ is not None and field_ not in taken:
-                taken.add(field_)
-                out.append(field_)
-            else:
-                out.append(None)
-        return out
-
-
-def record_id(item_sha256: str, sheet: str, line_number: int, sub_index: int | None = None) -> str:
-    """Deterministic record id: SHA-256 of ``item_sha256 \\x1f sheet \\x1f line_number``, with
-    ``\\x1f sub_index`` appended for the tuples of a multi-row SQL ``INSERT`` (one line, many rows)."""
-    key = f"{item_sha256}\x1f{sheet}\x1f{line_number}"
-    if sub_index is not None:
-        key += f"\x1f{sub_index}"
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
-
-
-def to_raw_record(row: ParsedRow, item: Mapping[str, Any], mapper: HeaderMapper, cache: dict) -> dict[str, Any]:
-    """One :class:`ParsedRow` with cells or a mapping → a dict in the ``RAW_RECORD`` schema."""
-    out: dict[str, Any] = {f"{f}_raw": None for f in CANONICAL_FIELDS}
-    extra: dict[str, Any] = {}
-    if row.mapping is not None:
-        keys = list(row.mapping)
-        values = list(row.mapping.values())
-    else:
-        keys = row.header or []
-        values = row.cells or []
-    if row.fields is not None:
-        targets = row.fields
-    else:
-        cache_key = tuple(keys)
-        targets = cache.get(cache_key)
-        if targets is None:
-            targets = cache[cache_key] = mapper.map_header(list(keys))
-    for name, target, value in zip(keys, targets, values):
-        if target is not None:
-            out[f"{target}_raw"] = value
-        else:
-            label = name or f"col_{len(extra) + 1}"
-            while label in extra:
-                label += "#"
-            extra[label] = value
-    out.update(
-        record_id=record_id(item["sha256"], row.sheet, row.line_number, row.sub_index),
-        item_sha256=item["sha256"],
-        item_path=item["path"],
-        sheet=row.sheet,
-        line_number=row.line_number,
-        byte_offset=row.byte_offset,
-        extra=json.dumps(extra, ensure_ascii=False, sort_keys=True),
-    )
-    return out
-
-
-def to_quarantine(row: ParsedRow, item: Mapping[str, Any], stage: str = "intake") -> dict[str, Any]:
-    return {
-        "item_sha256": item["sha256"],
-        "item_path": item["path"],
-        "sheet": row.sheet,
-        "line_number": row.line_number,
-        "byte_offset": row.byte_offset,
-        "stage": stage,
-        "reason_code": row.reason_code,
-        "raw_line": row.raw_line,
-    }
 
 
 def _arrow_schemas():
@@ -160,34 +51,6 @@ def parse_options(synonyms: Mapping[str, Iterable[str]], settings: Mapping[str, 
         infer_sample_rows=int(settings.get("infer_sample_rows", 1000)),
         infer_min_share=float(settings.get("infer_min_share", 0.8)),
     )
-
-
-def column_mapping(stats: ItemStats, mapper: HeaderMapper) -> dict[str, dict[str, dict[str, Any]]]:
-    """How each column of each sheet was mapped and why (recorded in ``evidence_items``).
-
-    Returns:
-        ``{sheet: {column: {"field": canonical field or "extra", "how": "header synonym" |
-        "inferred from content" | "unknown header (kept in extra)" | ..., ...inference counts}}}``.
-    """
-    out: dict[str, dict[str, dict[str, Any]]] = {}
-    for sheet, header in stats.headers.items():
-        why = stats.column_inference.get(sheet)
-        cols: dict[str, dict[str, Any]] = {}
-        if why is not None:
-            for name in header:
-                w = why.get(name, {})
-                cols[name] = {"field": w.get("field") or "extra", "how": "inferred from content", **w}
-        else:
-            for name, target in zip(header, mapper.map_header(header)):
-                label = name if name not in cols else f"{name}#{len(cols) + 1}"
-                if target is not None:
-                    cols[label] = {"field": target, "how": "header synonym (configs/column_synonyms.yaml)"}
-                elif mapper.names and _key(name) in mapper.names:
-                    cols[label] = {"field": "extra", "how": "synonym of a field already taken by an earlier column"}
-                else:
-                    cols[label] = {"field": "extra", "how": "unknown header (kept in extra)"}
-        out[sheet] = cols
-    return out
 
 
 def parse_item_to_parquet(item: Mapping[str, Any], out_dir: str, synonyms: Mapping[str, Iterable[str]],
