@@ -42,14 +42,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from jobs.engine import schemas  # noqa: E402
 from jobs.engine.session import get_spark  # noqa: E402
-from jobs.normalize.transforms import (  # noqa: E402
-    FULLWIDTH_TO_ASCII,
-    id_check_char,
-    normalize_id_numbers,
-    normalize_names,
-    normalize_phones,
-    normalize_records,
-)
+from jobs.normalize.expressions import FULLWIDTH_TO_ASCII  # noqa: E402
+from jobs.normalize.id_numbers import id_check_char, normalize_id_numbers  # noqa: E402
+from jobs.normalize.names import normalize_names  # noqa: E402
+from jobs.normalize.phones import normalize_phones  # noqa: E402
+from jobs.normalize.transforms import normalize_records  # noqa: E402
 
 REFERENCE_DATE = datetime.date(2019, 4, 12)
 

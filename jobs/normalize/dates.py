@@ -15,18 +15,12 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from jobs.normalize.transforms import (
-    INVALID,
-    MISSING,
-    PLACEHOLDERS,
-    REPAIRED,
-    VALID,
-    _check_columns,
-    _fold,
-    _missing_reason,
-    _trim,
-    _verdict,
-)
+from jobs.normalize.expressions import INVALID, MISSING, PLACEHOLDERS, REPAIRED, VALID
+from jobs.normalize.expressions import check_columns as _check_columns
+from jobs.normalize.expressions import fold as _fold
+from jobs.normalize.expressions import missing_reason as _missing_reason
+from jobs.normalize.expressions import trim as _trim
+from jobs.normalize.expressions import verdict as _verdict
 
 __all__ = ["EXTRA_DATE_KEYS", "extra_date_columns", "normalize_dates"]
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
-from jobs.normalize.transforms import FULLWIDTH_TO_ASCII, WS_CHARS
+from jobs.normalize.expressions import FULLWIDTH_TO_ASCII, WS_CHARS
 
 __all__ = [
     "USCC_CHARSET",

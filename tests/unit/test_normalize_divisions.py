@@ -12,12 +12,8 @@ import datetime
 import pytest
 from pyspark.testing import assertDataFrameEqual
 
-from jobs.normalize.transforms import (
-    id_region_statuses,
-    id_review_flags,
-    normalize_id_numbers,
-    resolve_address_divisions,
-)
+from jobs.normalize.addresses import resolve_address_divisions
+from jobs.normalize.id_numbers import id_region_statuses, id_review_flags, normalize_id_numbers
 
 pytestmark = pytest.mark.spark
 

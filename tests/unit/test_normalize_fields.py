@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from pyspark.testing import assertDataFrameEqual
 
-from jobs.normalize.transforms import normalize_addresses, normalize_bank_cards, normalize_emails
+from jobs.normalize.addresses import normalize_addresses
+from jobs.normalize.bank_cards import normalize_bank_cards
+from jobs.normalize.emails import normalize_emails
 
 pytestmark = pytest.mark.spark
 

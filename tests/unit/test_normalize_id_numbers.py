@@ -13,7 +13,7 @@ import datetime
 import pytest
 from pyspark.testing import assertDataFrameEqual
 
-from jobs.normalize.transforms import normalize_id_numbers
+from jobs.normalize.id_numbers import normalize_id_numbers
 
 pytestmark = pytest.mark.spark
 

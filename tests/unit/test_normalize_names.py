@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pyspark.testing import assertDataFrameEqual
 
-from jobs.normalize.transforms import normalize_names, t2s_protected
+from jobs.normalize.names import normalize_names, t2s_protected
 
 DOT = "\u00b7"
 OUT_SCHEMA = "row int, name_raw string, name string, name_key string, name_status string, name_reason string"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pyspark.testing import assertDataFrameEqual
 
-from jobs.normalize.transforms import normalize_phones
+from jobs.normalize.phones import normalize_phones
 
 pytestmark = pytest.mark.spark
 
