@@ -4,7 +4,7 @@ Usage::
 
     .venv/bin/python bench/bench_intake.py --records 1000000 --seed 1 --out bench/results/intake_1m.json
 
-The seizure is made by ``jobs.synth.generator.generate_seizure`` (not timed; its time is recorded
+The seizure is made by ``jobs.synth.generate_seizure`` (not timed; its time is recorded
 apart). The timed part is ``jobs.intake.job.run`` as the intake Spark application runs it (local
 Spark, local-folder store under a temporary ``CASEFILE_HOME``): register and hash every item, verify
 hashes, expand the zip, parse every item in its own Spark task (largest first), validate with the
@@ -43,7 +43,7 @@ def main() -> int:
     from jobs.engine.stage import StageRun
     from jobs.common.storage import get_storage
     from jobs.intake import job as intake
-    from jobs.synth.generator import generate_seizure
+    from jobs.synth import generate_seizure
 
     seizure = Path(args.seizure) if args.seizure else home / "seizure"
     t0 = time.perf_counter()

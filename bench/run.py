@@ -113,7 +113,7 @@ def run_size(n: int, seed: int, skip_duckdb: bool, collect_only: bool = False) -
     if not (sample / "ground_truth.json").is_file() or json.loads((sample / "ground_truth.json").read_text())["seed"] != seed:
         shutil.rmtree(sample, ignore_errors=True)
         t = time.perf_counter()
-        from jobs.synth.generator import generate_seizure
+        from jobs.synth import generate_seizure
 
         generate_seizure(sample, records=n, seed=seed)
         print(f"bench: generated {n:,} rows in {time.perf_counter() - t:.1f}s", flush=True)

@@ -79,7 +79,7 @@ def cmd_airflow_init(_: argparse.Namespace) -> int:
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
-    from jobs.synth.generator import generate_seizure
+    from jobs.synth import generate_seizure
 
     truth = generate_seizure(Path(args.out), records=args.records, seed=args.seed)
     print(f"casefile: synthetic seizure in {Path(args.out) / 'evidence'}: {truth['raw_rows']:,} raw rows, "

@@ -1,9 +1,9 @@
 """Accuracy of the probable duplicates of a case file against a generator's ``linkage_truth.csv``.
 
-The generator (``jobs.synth.generator``) knows which unique records re-state the person of an
+The generator (``jobs.synth``) knows which unique records re-state the person of an
 earlier record (a name typo, a field missing, an address typo, another field set) and writes one
 line per such record: the SHA-256 of its normalized key and of the key of the person's first record
-(:func:`jobs.synth.generator.key_sha256`). A case file's ``records.csv`` holds one row per unique
+(:func:`jobs.synth.contract.record_key_sha256`). A case file's ``records.csv`` holds one row per unique
 record with the normalized ``name_key``, ``id_number``, ``phone``, ``address``, ``bank_card`` and
 ``email`` and ``probable_survivor_record_id`` (the record kept for its probable cluster, empty
 outside a cluster). This module hashes each row the generator's way, so truth and prediction meet
@@ -60,7 +60,7 @@ def evaluate_probable_duplicates(records_csv: str | Path, linkage_truth_csv: str
         KeyError: ``records_csv`` lacks a column of :data:`KEY_COLUMNS`, ``record_id`` or
             ``probable_survivor_record_id``.
     """
-    from jobs.synth.generator import key_sha256
+    from jobs.synth.contract import record_key_sha256
 
     truth: dict[str, tuple[str, str]] = {}
     with open(linkage_truth_csv, encoding="utf-8-sig", newline="") as fh:
@@ -86,7 +86,7 @@ def evaluate_probable_duplicates(records_csv: str | Path, linkage_truth_csv: str
             survivor = row["probable_survivor_record_id"]
             if survivor:
                 predicted[rid] = survivor
-            digest = key_sha256(tuple(row[c] or "" for c in KEY_COLUMNS))
+            digest = record_key_sha256(tuple(row[c] or "" for c in KEY_COLUMNS))
             if digest in wanted:
                 record_of_key[digest] = rid
     truth_groups: dict[str, list[str]] = {}

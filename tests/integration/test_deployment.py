@@ -201,7 +201,7 @@ def test_watch_triggers_one_run_per_seizure_on_the_cluster(baseline, deployment,
     from jobs.common import paths
     from jobs.common.config import load_config
     from jobs.common.storage import minio_storage
-    from jobs.synth.generator import generate_seizure
+    from jobs.synth import generate_seizure
 
     env, cli_env, procs = deployment["env"], deployment["cli_env"], deployment["procs"]
     api = AirflowApi(cli_env["CASEFILE_AIRFLOW_URL"], USER, cli_env["CASEFILE_AIRFLOW_PASSWORD"])

@@ -1,4 +1,4 @@
-"""Tests of the synthetic seizure generator (jobs.synth.generator).
+"""Tests of the synthetic seizure generator (jobs.synth).
 
 The expected values come from the files themselves, re-read here with the standard library,
 openpyxl and xlrd (plus OpenCC for the traditional → simplified step of the name rule), and from the
@@ -22,7 +22,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from jobs.synth.generator import generate_seizure
+from jobs.synth import generate_seizure
 
 RECORDS = 2_000
 SEED = 20190412
