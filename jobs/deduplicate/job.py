@@ -19,8 +19,9 @@ from jobs.engine.datasets import read_committed, read_json, write_json, write_va
 from jobs.engine.schemas import CANONICAL_FIELDS
 from jobs.engine.stage import StageRun, stage_main
 from jobs.common.config import config_dir
-from jobs.deduplicate.linkage import LinkageSettings
-from jobs.deduplicate.transforms import bound_counts, category_counts, deduplicate, status_counts
+from jobs.deduplicate.counts import bound_counts, category_counts, status_counts
+from jobs.deduplicate.linkage.settings import LinkageSettings
+from jobs.deduplicate.transforms import deduplicate
 
 log = logging.getLogger("casefile")
 STAGE = "deduplicate"

@@ -1,4 +1,4 @@
-"""Deduplicate transforms: legal categories, exact duplicates, counts (pure DataFrame functions).
+"""Deduplicate transforms: legal categories, exact duplicates, counting rules (pure DataFrame functions).
 
 Exact duplicates (first version): records whose normalized information is the same are one record.
 "The same" means the six canonical fields are equal after normalization (names compared by their
@@ -6,6 +6,7 @@ match key), a missing field being equal only to a missing field. The survivor of
 record with the earliest locator (item path, sheet, line); every other record links to it.
 Source of the counting rule: 法释〔2017〕10号 art. 11 (bulk data counted as seized, minus records
 shown to be duplicated) and the SPC commentary (one row traded as one unit counts once).
+The counts brought to the driver for ``counts.json`` are in :mod:`jobs.deduplicate.counts`.
 """
 
 from __future__ import annotations
@@ -94,28 +95,6 @@ def exact_duplicates(df: DataFrame, category_keys: Sequence[str]) -> tuple[DataF
     return unique, links
 
 
-def category_counts(unique: DataFrame, rules: Sequence[CategoryRule]) -> dict[str, int]:
-    """Unique records per category, every category present (0 when none)."""
-    rows = unique.groupBy("category").count().collect()
-    found = {r["category"]: int(r["count"]) for r in rows}
-    return {r.key: found.get(r.key, 0) for r in rules}
-
-
-def status_counts(df: DataFrame, fields: Sequence[str]) -> dict[str, dict[str, dict[str, int]]]:
-    """Per field: count of each status and of each reason code (``{"status": {...}, "reason": {...}}``)."""
-    out: dict[str, dict[str, dict[str, int]]] = {}
-    exprs = []
-    for f in fields:
-        exprs.append(F.struct(F.lit(f).alias("field"), F.col(f"{f}_status").alias("status"), F.coalesce(F.col(f"{f}_reason"), F.lit("")).alias("reason")))
-    exploded = df.select(F.explode(F.array(*exprs)).alias("s")).select("s.*")
-    for r in exploded.groupBy("field", "status", "reason").count().collect():
-        entry = out.setdefault(r["field"], {"status": {}, "reason": {}})
-        entry["status"][r["status"]] = entry["status"].get(r["status"], 0) + int(r["count"])
-        if r["reason"]:
-            entry["reason"][r["reason"]] = entry["reason"].get(r["reason"], 0) + int(r["count"])
-    return {f: {k: dict(sorted(v.items())) for k, v in out.get(f, {"status": {}, "reason": {}}).items()} for f in fields}
-
-
 # ----------------------------------------------------------------------------------- counting rules
 
 #: Statuses of a field that carries a true, complete value.
@@ -182,48 +161,6 @@ def apply_probable_clusters(unique: DataFrame, clusters: DataFrame, category_key
     return joined.withColumn("lower_category", lower).drop("cluster_id")
 
 
-def bound_counts(unique: DataFrame, category_keys: Sequence[str]) -> dict:
-    """Counts of both bounds and of the excluded records, from classified survivors.
-
-    In: exact survivors with ``cluster_size`` (long), ``category``, ``lower_category``,
-    ``count_status``, ``exclusion_reason``, ``probable_survivor_record_id``.
-    Out (plain ints): ``upper`` / ``lower``: unique records per category (``counted`` only), the
-    upper bound removes exact duplicates only, the lower one probable duplicates as well;
-    ``bare_phone_records``; ``untrue_records`` / ``untrue_rows`` and by reason;
-    ``masked_unidentifiable_records`` / ``_rows``; ``exact_duplicates_of_counted`` (rows);
-    ``probable_duplicates``. Every row of the input is in exactly one line.
-    """
-    rows = unique.groupBy("count_status", "exclusion_reason", "category", "lower_category",
-                          (F.col("probable_survivor_record_id").isNotNull() & (F.col("probable_survivor_record_id") != F.col("record_id"))).alias("probable_dup")) \
-        .agg(F.count(F.lit(1)).alias("n"), F.sum("cluster_size").alias("rows")).collect()
-    out: dict = {"upper": {k: 0 for k in category_keys}, "lower": {k: 0 for k in category_keys},
-                 "bare_phone_records": 0, "bare_phone_rows": 0, "untrue_records": 0, "untrue_rows": 0, "untrue_by_reason": {},
-                 "masked_unidentifiable_records": 0, "masked_unidentifiable_rows": 0,
-                 "exact_duplicates_of_counted": 0, "probable_duplicates": 0}
-    for r in rows:
-        n, nrows, st = int(r["n"]), int(r["rows"]), r["count_status"]
-        if st == "untrue":
-            out["untrue_records"] += n
-            out["untrue_rows"] += nrows
-            out["untrue_by_reason"][r["exclusion_reason"]] = out["untrue_by_reason"].get(r["exclusion_reason"], 0) + nrows
-        elif st == "masked_unidentifiable":
-            out["masked_unidentifiable_records"] += n
-            out["masked_unidentifiable_rows"] += nrows
-        elif st == "bare_phone":
-            out["bare_phone_records"] += n
-            out["bare_phone_rows"] += nrows
-            out["exact_duplicates_of_counted"] += nrows - n
-        else:
-            out["upper"][r["category"]] += n
-            out["exact_duplicates_of_counted"] += nrows - n
-            if r["probable_dup"]:
-                out["probable_duplicates"] += n
-            else:
-                out["lower"][r["lower_category"]] += n
-    out["untrue_by_reason"] = dict(sorted(out["untrue_by_reason"].items()))
-    return out
-
-
 # ----------------------------------------------------------------------------------- the whole stage
 
 #: Columns of ``duplicate_links`` in order (exact and probable links in one dataset).
@@ -239,7 +176,7 @@ def deduplicate(records: DataFrame, rules: Sequence[CategoryRule], settings, cou
         records: normalized records (``jobs.normalize.transforms.normalize_records`` output with
             ``record_id`` and the locator columns).
         rules: legal categories, most sensitive first.
-        settings: :class:`jobs.deduplicate.linkage.LinkageSettings`.
+        settings: :class:`jobs.deduplicate.linkage.settings.LinkageSettings`.
         counting: the ``counting`` section of ``configs/linkage.yaml`` (see :func:`classify_records`).
         item_categories / paths: see :func:`assign_categories`.
 

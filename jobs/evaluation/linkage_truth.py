@@ -9,10 +9,11 @@ record with the normalized ``name_key``, ``id_number``, ``phone``, ``address``, 
 outside a cluster). This module hashes each row the generator's way, so truth and prediction meet
 on the record without any value leaving the files, and scores the pairs.
 
-Metrics (Christen 2012, *Data Matching*, ch. 7): a pair of unique records is a true pair when both
-belong to the same person, a predicted pair when both are in the same probable cluster; pairwise
-precision = |true ∩ predicted| / |predicted|, recall = |true ∩ predicted| / |true|. Singletons
-make no pair, so only records inside a true or predicted cluster are held in memory.
+Metrics (Christen 2012, *Data Matching*, ch. 7; :func:`jobs.evaluation.metrics.pairwise`): a pair of
+unique records is a true pair when both belong to the same person, a predicted pair when both are in
+the same probable cluster; pairwise precision = |true ∩ predicted| / |predicted|, recall =
+|true ∩ predicted| / |true|. Singletons make no pair, so only records inside a true or predicted
+cluster are held in memory.
 """
 
 from __future__ import annotations
@@ -23,19 +24,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from jobs.evaluation.metrics import pairwise
+
 #: records.csv columns hashed in this order (the generator's CANONICAL_FIELDS order; the name as
 #: its comparison key, traditional characters folded, as the exact-duplicate key uses it).
 KEY_COLUMNS: tuple[str, ...] = ("name_key", "id_number", "phone", "address", "bank_card", "email")
-
-
-def _pairs(groups: dict[str, list[str]]) -> set[tuple[str, str]]:
-    out = set()
-    for members in groups.values():
-        members = sorted(members)
-        for i, a in enumerate(members):
-            for b in members[i + 1:]:
-                out.add((a, b))
-    return out
 
 
 def evaluate_probable_duplicates(records_csv: str | Path, linkage_truth_csv: str | Path) -> dict[str, Any]:
@@ -98,14 +91,8 @@ def evaluate_probable_duplicates(records_csv: str | Path, linkage_truth_csv: str
             continue
         truth_groups.setdefault(root, [root])
         truth_groups[root].append(rid)
-    predicted_groups: dict[str, list[str]] = {}
-    for rid, survivor in predicted.items():
-        predicted_groups.setdefault(survivor, []).append(rid)
-    true_pairs, predicted_pairs = _pairs({k: sorted(set(v)) for k, v in truth_groups.items()}), _pairs(predicted_groups)
-    tp = len(true_pairs & predicted_pairs)
-    precision = tp / len(predicted_pairs) if predicted_pairs else 1.0
-    recall = tp / len(true_pairs) if true_pairs else 1.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    person_of = {rid: root for root, members in truth_groups.items() for rid in members}
+    scores = pairwise(predicted, person_of)
     by_kind: dict[str, Counter] = {}
     for record_key, (person_key, kind) in truth.items():
         c = by_kind.setdefault(kind, Counter())
@@ -114,8 +101,6 @@ def evaluate_probable_duplicates(records_csv: str | Path, linkage_truth_csv: str
         if rid is not None and root is not None and predicted.get(rid) is not None and predicted.get(rid) == predicted.get(root):
             c["found"] += 1
     return {
-        "truth_records": len(truth), "unmatched_truth_records": unmatched,
-        "true_pairs": len(true_pairs), "predicted_pairs": len(predicted_pairs), "true_positive_pairs": tp,
-        "pairwise_precision": round(precision, 6), "pairwise_recall": round(recall, 6), "pairwise_f1": round(f1, 6),
+        "truth_records": len(truth), "unmatched_truth_records": unmatched, **scores,
         "by_kind": {k: {"records": v["records"], "found": v["found"]} for k, v in sorted(by_kind.items())},
     }

@@ -6,7 +6,8 @@ import pytest
 from pyspark.testing import assertDataFrameEqual
 
 from jobs.common.config import load_config
-from jobs.deduplicate.transforms import CONTENT_COLUMNS, assign_categories, category_counts, exact_duplicates, with_content_key
+from jobs.deduplicate.counts import category_counts
+from jobs.deduplicate.transforms import CONTENT_COLUMNS, assign_categories, exact_duplicates, with_content_key
 
 pytestmark = pytest.mark.spark
 

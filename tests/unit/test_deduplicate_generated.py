@@ -12,8 +12,8 @@ import random
 import pytest
 
 from jobs.common.config import load_config
-from jobs.deduplicate.linkage import pairwise_and_b3
 from jobs.deduplicate.transforms import deduplicate
+from jobs.evaluation.metrics import pairwise_and_b3
 from jobs.normalize.transforms import normalize_records
 from jobs.deduplicate.job import load_linkage
 

@@ -7,13 +7,14 @@ with the weights 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2).
 from __future__ import annotations
 
 import datetime
-import math
 
 import pytest
 
 from jobs.common.config import REPO_ROOT, load_config
-from jobs.deduplicate.linkage import Comparison, LinkageSettings, fit_em, pairwise_and_b3
-from jobs.deduplicate.transforms import bound_counts, deduplicate
+from jobs.deduplicate.counts import bound_counts
+from jobs.deduplicate.linkage.em import fit_em
+from jobs.deduplicate.linkage.settings import Comparison, LinkageSettings
+from jobs.deduplicate.transforms import deduplicate
 from jobs.normalize.transforms import normalize_records
 
 pytestmark = pytest.mark.spark
@@ -161,13 +162,3 @@ def test_one_em_step_on_a_worked_example():
     assert model.m["f"][0] == pytest.approx(0.948677, abs=1e-5)
     # weight of exact agreement in bits: log2(0.948677 / 0.1) = 3.245913
     assert model.weights()["f"][0] == pytest.approx(3.245913, abs=1e-4)
-
-
-def test_pairwise_and_b3_on_a_worked_example():
-    # truth {1,2,3} {4}; predicted {1,2} {3,4}. Pairs: true 3 (12 13 23), predicted 2 (12 34),
-    # TP 1 → P 1/2, R 1/3. B³ precision: 1:1/2 2:1/2... per record precision = |C∩T|/|C|:
-    # r1 1/2? no: C(1)={1,2}, T={1,2,3} → 2/2 = 1; r2 1; r3 C={3,4}, T={1,2,3} → 1/2; r4 1/2
-    # → P = 3/4. Recall |C∩T|/|T|: r1 2/3, r2 2/3, r3 1/3, r4 1/1 → (2/3+2/3+1/3+1)/4 = 2/3.
-    m = pairwise_and_b3({"1": "a", "2": "a", "3": "b", "4": "b"}, {"1": "x", "2": "x", "3": "x", "4": "y"})
-    assert (m["pairwise_precision"], m["pairwise_recall"]) == (0.5, round(1 / 3, 6))
-    assert (m["b3_precision"], m["b3_recall"]) == (0.75, round(2 / 3, 6))

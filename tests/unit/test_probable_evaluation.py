@@ -1,5 +1,6 @@
 """Scoring a case file's probable clusters against a generator's linkage_truth.csv (a worked example
-counted by hand: 4 true pairs, 4 predicted pairs, 2 in common)."""
+counted by hand: 4 true pairs, 4 predicted pairs, 2 in common), and the pairwise / B³ measures of
+jobs.evaluation.metrics on a worked example."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import hashlib
 import pytest
 
 from jobs.evaluation.linkage_truth import KEY_COLUMNS, evaluate_probable_duplicates
+from jobs.evaluation.metrics import pairwise_and_b3
 
 
 def digest(values: tuple[str, ...]) -> str:
@@ -66,3 +68,13 @@ def test_a_case_file_without_the_columns_is_refused(tmp_path):
     records.write_text("record_id,name\nA,x\n", encoding="utf-8")
     with pytest.raises(KeyError, match="probable_survivor_record_id"):
         evaluate_probable_duplicates(records, truth)
+
+
+def test_pairwise_and_b3_on_a_worked_example():
+    # truth {1,2,3} {4}; predicted {1,2} {3,4}. Pairs: true 3 (12 13 23), predicted 2 (12 34),
+    # TP 1 → P 1/2, R 1/3. B³ precision |C∩T|/|C| per record: r1 C={1,2}, T={1,2,3} → 2/2 = 1;
+    # r2 1; r3 C={3,4}, T={1,2,3} → 1/2; r4 C={3,4}, T={4} → 1/2 → P = 3/4.
+    # Recall |C∩T|/|T|: r1 2/3, r2 2/3, r3 1/3, r4 1/1 → (2/3+2/3+1/3+1)/4 = 2/3.
+    m = pairwise_and_b3({"1": "a", "2": "a", "3": "b", "4": "b"}, {"1": "x", "2": "x", "3": "x", "4": "y"})
+    assert (m["pairwise_precision"], m["pairwise_recall"]) == (0.5, round(1 / 3, 6))
+    assert (m["b3_precision"], m["b3_recall"]) == (0.75, round(2 / 3, 6))
