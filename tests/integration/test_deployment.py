@@ -117,7 +117,7 @@ def deployment(s3_server, tmp_path_factory):
     """Spark master + worker and Airflow scheduler, dag-processor and api-server on loopback."""
     import pyspark
 
-    from jobs.cli import build_package_zip
+    from jobs.cli.admin import build_package_zip
 
     root = tmp_path_factory.mktemp("deployment")
     logs = root / "logs"
@@ -132,7 +132,7 @@ def deployment(s3_server, tmp_path_factory):
 def _start_deployment(procs: Processes, root: Path, s3_server):
     import pyspark
 
-    from jobs.cli import build_package_zip
+    from jobs.cli.admin import build_package_zip
 
     spark_home = str(Path(pyspark.__file__).parent)
     spark_class = str(Path(spark_home) / "bin" / "spark-class")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
-from jobs.cli import main, verify_bundle
+from jobs.cli import main
+from jobs.cli.bundles import verify_bundle
 
 
 def make_bundle(folder):

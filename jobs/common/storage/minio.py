@@ -1,33 +1,21 @@
-"""Object storage behind one interface: a local folder (embedded default) or MinIO/S3.
+"""The MinIO/S3 backend: every store is a bucket on an S3-compatible server, reached with the
+``minio`` SDK.
 
-Only this module touches storage. Stores are ``evidence`` (originals, write-once), ``work``
-(stage outputs) and ``casefiles`` (published bundles); keys are ``/``-separated and behave like
-paths in a folder tree (``list``/``delete_prefix``/``move_prefix`` act on a key and everything
-below ``key/``).
-
-Backends:
-
-- :class:`LocalStorage`: every store is a folder ``<CASEFILE_HOME>/<store>/``.
-- :class:`MinioStorage`: every store is a bucket on an S3-compatible server, reached with the
-  ``minio`` SDK. Large objects go up and down as multipart streams; transient errors are retried
-  with exponential back-off; every transfer is checked against a hash (an upload against the
-  server's ETag, a download against the SHA-256 recorded in the object's metadata) and a mismatch
-  raises :class:`~jobs.common.errors.TransferIntegrityError` naming the object.
-- :class:`StagedStorage`: what stages get when the store is MinIO. Spark reads and writes local
-  paths in a scratch folder: committed inputs are downloaded (and verified) on first use, outputs
-  are written locally and uploaded when the stage commits (``move_prefix``); markers and small
-  documents go to the object store at once. On a cluster the scratch folder must be visible at the
-  same path to the driver and the executors (one host, or a shared volume); where the cluster has
-  the S3A connector, Spark could read and write ``s3a://`` directly instead (README, deployment).
+Large objects go up and down as multipart streams; transient errors are retried with exponential
+back-off; every transfer is checked against a hash (an upload against the server's ETag, a download
+against the SHA-256 recorded in the object's metadata) and a mismatch raises
+:class:`~jobs.common.errors.TransferIntegrityError` naming the object.
 
 Credentials come only from the environment: ``MINIO_ACCESS_KEY``/``MINIO_SECRET_KEY``, or the
 Airflow connection ``casefile_minio`` given as ``AIRFLOW_CONN_CASEFILE_MINIO`` (JSON or URI). They
 are never logged, written to a file, or part of the configuration.
+
+The ``minio`` SDK is imported inside the functions that use it: the DAG files import the storage
+package at parse time.
 """
 
 from __future__ import annotations
 
-import atexit
 import datetime as dt
 import hashlib
 import http.client
@@ -36,12 +24,8 @@ import json
 import logging
 import os
 import re
-import shutil
 import socket
-import stat
-import tempfile
 import time
-from abc import ABC, abstractmethod
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -49,13 +33,13 @@ from urllib.parse import unquote, urlsplit
 
 from jobs.common.config import Config
 from jobs.common.errors import ConfigError, EvidenceIntegrityError, StorageError, TransferIntegrityError
+from jobs.common.storage.base import STORES, Storage
 
 if TYPE_CHECKING:  # the minio SDK is imported lazily: the DAG files import this module at parse time
     from minio import Minio
 
 log = logging.getLogger("casefile")
 
-STORES: tuple[str, ...] = ("evidence", "work", "casefiles")
 CHUNK = 1 << 20
 #: Multipart part size (bytes). S3 allows 5 MiB .. 5 GiB; 16 MiB keeps memory per transfer small.
 DEFAULT_PART_SIZE = 16 << 20
@@ -65,136 +49,6 @@ MAX_COPY_SIZE = 5 << 30
 SHA256_META = "x-amz-meta-casefile-sha256"
 _ETAG = re.compile(r"^[0-9a-f]{32}(-\d+)?$")
 T = TypeVar("T")
-
-
-class Storage(ABC):
-    """The storage interface every stage uses."""
-
-    @abstractmethod
-    def spark_path(self, store: str, key: str) -> str:
-        """A location Spark can read or write for ``key`` (a local path or an s3a:// URI)."""
-
-    @abstractmethod
-    def exists(self, store: str, key: str) -> bool:
-        """Whether ``key`` is an object, or a prefix with objects below it."""
-
-    @abstractmethod
-    def read_bytes(self, store: str, key: str) -> bytes:
-        """The bytes of a small object.
-
-        Raises:
-            FileNotFoundError: no such object.
-        """
-
-    @abstractmethod
-    def write_bytes(self, store: str, key: str, data: bytes) -> None:
-        """Write an object atomically (readers see the old or the new object, never a part)."""
-
-    @abstractmethod
-    def put_file(self, store: str, key: str, src: Path, *, write_once: bool = False) -> None:
-        """Upload a file. ``write_once``: the object becomes read-only and may never be replaced.
-
-        Raises:
-            EvidenceIntegrityError: ``write_once`` and the object already exists.
-        """
-
-    @abstractmethod
-    def get_file(self, store: str, key: str, dest: Path) -> None:
-        """Download an object to ``dest`` (replaced atomically).
-
-        Raises:
-            FileNotFoundError: no such object.
-            TransferIntegrityError: the downloaded bytes do not have the object's recorded hash.
-        """
-
-    @abstractmethod
-    def list(self, store: str, prefix: str) -> list[str]:
-        """Keys below ``prefix`` (recursive), sorted."""
-
-    @abstractmethod
-    def delete_prefix(self, store: str, prefix: str) -> None:
-        """Delete the object ``prefix`` and every object below ``prefix/``."""
-
-    @abstractmethod
-    def move_prefix(self, store: str, src: str, dest: str) -> None:
-        """Move every object below ``src`` to ``dest`` (``dest`` must not exist).
-
-        Raises:
-            ConfigError: ``dest`` already exists.
-        """
-
-    def close(self) -> None:
-        """Release local resources (scratch folders). The default does nothing."""
-
-
-class LocalStorage(Storage):
-    """Stores are folders ``<root>/<store>/``. Used by default on one machine."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = Path(root).resolve()
-
-    def _path(self, store: str, key: str) -> Path:
-        if store not in STORES:
-            raise ConfigError(f"unknown store {store!r}")
-        base = self.root / store
-        path = (base / key).resolve() if key else base
-        if path != base and base not in path.parents:
-            raise ConfigError(f"key escapes its store: {key!r}")
-        return path
-
-    def spark_path(self, store: str, key: str) -> str:
-        return str(self._path(store, key))
-
-    def exists(self, store: str, key: str) -> bool:
-        return self._path(store, key).exists()
-
-    def read_bytes(self, store: str, key: str) -> bytes:
-        return self._path(store, key).read_bytes()
-
-    def write_bytes(self, store: str, key: str, data: bytes) -> None:
-        path = self._path(store, key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-
-    def put_file(self, store: str, key: str, src: Path, *, write_once: bool = False) -> None:
-        path = self._path(store, key)
-        if write_once and path.exists():
-            raise EvidenceIntegrityError(f"write-once object already exists: {store}/{key}")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-        shutil.copyfile(src, tmp)
-        if write_once:
-            os.chmod(tmp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
-        os.replace(tmp, path)
-
-    def get_file(self, store: str, key: str, dest: Path) -> None:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(self._path(store, key), dest)
-
-    def list(self, store: str, prefix: str) -> list[str]:
-        base = self._path(store, "")
-        top = self._path(store, prefix)
-        if top.is_file():
-            return [prefix]
-        if not top.exists():
-            return []
-        return sorted(p.relative_to(base).as_posix() for p in top.rglob("*") if p.is_file())
-
-    def delete_prefix(self, store: str, prefix: str) -> None:
-        path = self._path(store, prefix)
-        if path.is_dir():
-            shutil.rmtree(path)
-        elif path.exists():
-            path.unlink()
-
-    def move_prefix(self, store: str, src: str, dest: str) -> None:
-        target = self._path(store, dest)
-        if target.exists():
-            raise ConfigError(f"destination exists: {store}/{dest}")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(self._path(store, src), target)
 
 
 # --------------------------------------------------------------------------- hashing
@@ -604,118 +458,6 @@ class MinioStorage(Storage):
         self.delete_prefix(store, src)
 
 
-# --------------------------------------------------------------------------- staging
-
-
-class StagedStorage(Storage):
-    """A remote store (MinIO) seen through a local scratch folder, for Spark without S3A.
-
-    - :meth:`spark_path` returns a path in the scratch folder; what the remote store holds at that
-      key (a committed dataset, an evidence item) is downloaded and verified on first use.
-    - Writes of Spark and of the export stage land in the scratch folder; :meth:`move_prefix` (the
-      stage commit) uploads them to the destination, multipart and verified. ``.crc`` side files
-      of Hadoop's local file system are not uploaded.
-    - :meth:`write_bytes` (markers, manifests, run records) writes through to the remote store at
-      once, so the commit marker written last is the commit point, as with the local folder.
-
-    Args:
-        remote: the object store.
-        scratch_root: folder under which this instance makes its own scratch folder (created on
-            first use, removed by :meth:`close` and at interpreter exit). On a Spark cluster it must
-            be the same path on the driver and on every executor (a shared volume).
-    """
-
-    def __init__(self, remote: Storage, scratch_root: Path) -> None:
-        self.remote = remote
-        self.scratch_root = Path(scratch_root)
-        self._local: LocalStorage | None = None
-        self._scratch: Path | None = None
-        atexit.register(self.close)
-
-    @property
-    def local(self) -> LocalStorage:
-        if self._local is None:
-            self.scratch_root.mkdir(parents=True, exist_ok=True)
-            self._scratch = Path(tempfile.mkdtemp(prefix="stage-", dir=self.scratch_root))
-            self._local = LocalStorage(self._scratch)
-        return self._local
-
-    def _has_local(self, store: str, key: str) -> bool:
-        return self._local is not None and self._local.exists(store, key)
-
-    def spark_path(self, store: str, key: str) -> str:
-        path = Path(self.local.spark_path(store, key))
-        if not path.exists():
-            keys = self.remote.list(store, key)
-            for k in keys:
-                self.remote.get_file(store, k, Path(self.local.spark_path(store, k)))
-            if keys:
-                log.info("storage: staged %d object(s) of %s/%s to local disk", len(keys), store, key)
-        return str(path)
-
-    def exists(self, store: str, key: str) -> bool:
-        return self._has_local(store, key) or self.remote.exists(store, key)
-
-    def read_bytes(self, store: str, key: str) -> bytes:
-        if self._has_local(store, key):
-            return self.local.read_bytes(store, key)
-        return self.remote.read_bytes(store, key)
-
-    def write_bytes(self, store: str, key: str, data: bytes) -> None:
-        self.remote.write_bytes(store, key, data)
-        if self._local is not None and Path(self._local.spark_path(store, key)).parent.exists():
-            self._local.write_bytes(store, key, data)
-
-    def put_file(self, store: str, key: str, src: Path, *, write_once: bool = False) -> None:
-        self.remote.put_file(store, key, src, write_once=write_once)
-
-    def get_file(self, store: str, key: str, dest: Path) -> None:
-        if self._has_local(store, key) and Path(self.local.spark_path(store, key)).is_file():
-            self.local.get_file(store, key, dest)
-        else:
-            self.remote.get_file(store, key, dest)
-
-    def list(self, store: str, prefix: str) -> list[str]:
-        local = [k for k in self._local.list(store, prefix) if not k.endswith(".crc")] if self._local is not None else []
-        return sorted(set(local) | set(self.remote.list(store, prefix)))
-
-    def delete_prefix(self, store: str, prefix: str) -> None:
-        if self._local is not None:
-            self._local.delete_prefix(store, prefix)
-        self.remote.delete_prefix(store, prefix)
-
-    def move_prefix(self, store: str, src: str, dest: str) -> None:
-        if self.remote.exists(store, dest) or self._has_local(store, dest):
-            raise ConfigError(f"destination exists: {store}/{dest}")
-        local_keys = [k for k in self._local.list(store, src) if not k.endswith(".crc")] if self._has_local(store, src) else []
-        for k in local_keys:
-            self.remote.put_file(store, dest + k[len(src):], Path(self._local.spark_path(store, k)))
-        uploaded = set(local_keys)
-        remote_only = [k for k in self.remote.list(store, src) if k not in uploaded]
-        if remote_only:
-            # Objects written straight to the remote attempt (small documents): move them server-side.
-            for k in remote_only:
-                self.remote.move_prefix(store, k, dest + k[len(src):])
-        self.remote.delete_prefix(store, src)
-        if local_keys:
-            self._local.move_prefix(store, src, dest)
-        log.info("storage: committed %s/%s → %s (%d uploaded, %d moved)", store, src, dest, len(local_keys), len(remote_only))
-
-    def close(self) -> None:
-        if self._scratch is not None:
-            shutil.rmtree(self._scratch, ignore_errors=True)
-            self._scratch = None
-            self._local = None
-
-
-# --------------------------------------------------------------------------- selection
-
-
-def scratch_root(config: Config) -> Path:
-    """Where staged stages keep local copies: ``CASEFILE_SCRATCH`` or ``<home>/scratch``."""
-    return Path(os.environ.get("CASEFILE_SCRATCH") or Path(config.home) / "scratch")
-
-
 def minio_storage(config: Config) -> MinioStorage:
     """The :class:`MinioStorage` the configuration and environment describe.
 
@@ -741,19 +483,3 @@ def minio_storage(config: Config) -> MinioStorage:
     return MinioStorage(endpoint, creds["access_key"], creds["secret_key"], secure=secure, buckets=config.buckets,
                         part_size=part, retention_days=days,
                         retention_mode=env.get("CASEFILE_EVIDENCE_RETENTION_MODE", "COMPLIANCE"))
-
-
-def get_storage(config: Config) -> Storage:
-    """The storage backend the configuration selects.
-
-    ``local``: :class:`LocalStorage` under ``config.home``. ``minio``: :class:`MinioStorage` seen
-    through :class:`StagedStorage` (Spark works on local paths, see the module docstring).
-
-    Raises:
-        ConfigError: unknown backend, or MinIO settings/credentials missing.
-    """
-    if config.storage_backend == "local":
-        return LocalStorage(Path(config.home))
-    if config.storage_backend == "minio":
-        return StagedStorage(minio_storage(config), scratch_root(config))
-    raise ConfigError(f"storage backend {config.storage_backend!r} is not available in this build")
