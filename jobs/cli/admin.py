@@ -64,7 +64,7 @@ def cmd_storage_init(_: argparse.Namespace) -> int:
 
 
 def build_package_zip(dest: Path) -> Path:
-    """Zip the ``jobs`` package (its ``.py`` files) for ``spark-submit --py-files``.
+    """Zip the ``jobs`` package (its ``.py`` files and ``.j2`` page templates) for ``spark-submit --py-files``.
 
     Returns:
         ``dest``, written atomically, with fixed timestamps so that equal sources give equal bytes.
@@ -76,7 +76,7 @@ def build_package_zip(dest: Path) -> Path:
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
-        for file in sorted(package.rglob("*.py")):
+        for file in sorted(p for p in package.rglob("*") if p.suffix in (".py", ".j2")):
             info = zipfile.ZipInfo(f"jobs/{file.relative_to(package).as_posix()}", date_time=(2020, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, file.read_bytes())

@@ -1,10 +1,15 @@
-"""Chain of custody: integrity check values, stage commits and the record ledger.
+"""Chain of custody: integrity check values, stage commits, the record ledger and provenance.
 
 - Integrity check values (完整性校验值, 法发〔2016〕22号 art. 5): SHA-256, MD5 and, where the
-  platform's OpenSSL provides it, SM3 (GB/T 32905-2016) of every evidence item and exported file.
+  platform's OpenSSL provides it, SM3 (GB/T 32905-2016) of every evidence item and exported file;
+  a folder's ``SHA256SUMS`` is written by :func:`write_sha256sums` and checked by
+  :func:`verify_sha256sums`.
 - Stage commit: a stage writes under ``<stage>/_attempt``, validates, then moves it to
   ``<stage>/data`` and writes ``_COMMITTED.json`` last; the marker is the commit point.
 - Record ledger: ``in = out + quarantined + duplicates`` per stage, exact (ARCHITECTURE.md).
+- Provenance: the code version and library versions a bundle's ``manifest.json`` records.
+
+Light: nothing outside the standard library and ``jobs.common`` is imported here.
 """
 
 from __future__ import annotations
@@ -151,3 +156,49 @@ def verify_sha256sums(folder: Path) -> list[str]:
         if p.is_file() and rel != "SHA256SUMS" and rel not in listed:
             problems.append(f"{rel}: not listed in SHA256SUMS")
     return problems
+
+
+def write_sha256sums(folder: Path) -> None:
+    """Write ``folder/SHA256SUMS``: one line ``<sha256>  <relative posix path>`` per file under
+    ``folder`` (sorted by path), in the format :func:`verify_sha256sums` reads (that of ``sha256sum``).
+
+    Call it last: a file written after it is reported by the verifier as not listed.
+    """
+    sums = []
+    for p in sorted(p for p in folder.rglob("*") if p.is_file()):
+        rel = p.relative_to(folder).as_posix()
+        sums.append(f"{hash_file(p)['sha256']}  {rel}\n")
+    (folder / "SHA256SUMS").write_text("".join(sums), encoding="utf-8")
+
+
+def code_version() -> str:
+    """The installed ``casefile`` version, with ``+g<12 hex>`` of the git commit when the repository's
+    ``.git/HEAD`` can be read (``REPO_ROOT``); the version alone otherwise."""
+    import importlib.metadata as md
+
+    from jobs.common.config import REPO_ROOT
+
+    version = md.version("casefile")
+    head = REPO_ROOT / ".git" / "HEAD"
+    try:
+        ref = head.read_text().strip()
+        if ref.startswith("ref: "):
+            ref = (REPO_ROOT / ".git" / ref[5:]).read_text().strip()
+        return f"{version}+g{ref[:12]}"
+    except OSError:
+        return version
+
+
+def library_versions() -> dict[str, str]:
+    """Installed versions of the libraries whose behaviour shapes a bundle (``{distribution: version}``;
+    a library that is not installed is left out)."""
+    import importlib.metadata as md
+
+    names = ["pyspark", "great-expectations", "apache-airflow", "apache-airflow-providers-apache-spark", "opencc", "phonenumbers", "python-stdnum", "openpyxl", "charset-normalizer", "pyarrow"]
+    out = {}
+    for n in names:
+        try:
+            out[n] = md.version(n)
+        except md.PackageNotFoundError:
+            pass
+    return out

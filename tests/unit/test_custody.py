@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 
 import pytest
 
 from jobs.common import paths
-from jobs.common.custody import HASH_ALGORITHMS, Ledger, begin_stage, commit_stage, hash_stream, is_committed, read_stage_manifest
+from jobs.common.custody import (HASH_ALGORITHMS, Ledger, begin_stage, commit_stage, hash_stream, is_committed, read_stage_manifest,
+                                 verify_sha256sums, write_sha256sums)
 from jobs.common.errors import ConfigError, EvidenceIntegrityError, LedgerError, StageNotCommitted
 from jobs.common.storage import LocalStorage
 
@@ -60,3 +62,15 @@ def test_run_ids_cannot_escape_their_folder():
     with pytest.raises(ConfigError):
         paths.RunContext("../x", "S1", "r")
     assert paths.run_key("manual__2026-11-29T14:00:00+00:00") == "manual__2026-11-29T14-00-00-00-00"
+
+
+def test_sha256sums_are_written_in_sha256sum_format_and_verify(tmp_path):
+    files = {"records.csv": b"\xef\xbb\xbfrecord_id\n", "summary.json": b"{}\n", "validation/records.json": b"{}"}
+    for name, data in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(data)
+    write_sha256sums(tmp_path)
+    # coreutils sha256sum text mode: "<64 hex>  <path>", one line per file
+    expected = "".join(f"{hashlib.sha256(d).hexdigest()}  {n}\n" for n, d in sorted(files.items()))
+    assert (tmp_path / "SHA256SUMS").read_text(encoding="utf-8") == expected
+    assert verify_sha256sums(tmp_path) == []

@@ -4,7 +4,7 @@ worked examples computed by hand."""
 from __future__ import annotations
 
 from jobs.common.config import load_config
-from jobs.export.report import category_summary, legal_tier
+from jobs.export.summary import category_summary, legal_tier
 
 
 def rules():
@@ -57,7 +57,7 @@ def _counts():
 
 
 def test_count_statement_in_the_order_of_the_domain_rules_and_adds_up():
-    from jobs.export.report import count_statement
+    from jobs.export.summary import count_statement
 
     st = count_statement(1010, 10, 1000, _counts(), rules())
     assert [s["rows"] for s in st] == [1010, 10, 1000, 30, 5, 65, 100, 800, 50, 750]
@@ -67,7 +67,7 @@ def test_count_statement_in_the_order_of_the_domain_rules_and_adds_up():
 
 
 def test_both_bounds_have_weighted_total_and_tier():
-    from jobs.export.report import bound_summaries
+    from jobs.export.summary import bound_summaries
 
     b = bound_summaries(_counts(), rules(), insider=False)
     # upper: 60/50 + 300/500 + 440/5000 = 1.2 + 0.6 + 0.088 = 1.888 → serious
@@ -79,7 +79,7 @@ def test_both_bounds_have_weighted_total_and_tier():
 
 
 def test_headline_tier_is_the_lower_bound_and_flags_a_tier_that_depends_on_probable_duplicates():
-    from jobs.export.report import bound_summaries, headline_tier
+    from jobs.export.summary import bound_summaries, headline_tier
 
     h = headline_tier(bound_summaries(_counts(), rules(), insider=False))
     # both bounds are serious (1.878 and 1.888, see above): the headline is the lower bound's

@@ -1,0 +1,71 @@
+"""The human-readable pages of a case file and of a case report, from Jinja2 templates.
+
+``templates/_base.html.j2`` holds the page frame and the one stylesheet; ``summary.html.j2`` is a
+seizure's ``summary.html`` (export stage), ``case_summary.html.j2`` the case report's
+``case_summary.html`` (:mod:`jobs.case_report.job`). The pages are self-contained: no scripts, no
+external resources. Autoescape is on for every template: a value is escaped by the template engine,
+never by a hand-built string. The pages show counts, rules and hashes, never record values.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from jobs.export.summary import ART11_RULE_SEIZURE
+
+#: How a tier is named on a page (法释〔2017〕10号 art. 5: 情节严重 / 情节特别严重).
+TIER_NAMES: dict[str, str] = {"below_threshold": "below the threshold (未达情节严重)", "serious": "serious (情节严重)",
+                              "especially_serious": "especially serious (情节特别严重)"}
+
+
+def thousands(value: Any) -> str:
+    """``1234567`` → ``1,234,567`` (Python's ``,`` format)."""
+    return f"{value:,}"
+
+
+def fixed6(value: Any) -> str:
+    """A number with six decimals (``0.006800``): weighted totals and ratios."""
+    return f"{value:.6f}"
+
+
+@functools.cache
+def environment() -> Environment:
+    """The Jinja2 environment: templates of ``jobs/export/templates`` (loaded through the package, so
+    they are found in an installed package and in a zip), autoescape on, undefined values an error."""
+    env = Environment(loader=PackageLoader("jobs.export", "templates"),
+                      autoescape=select_autoescape(enabled_extensions=("html", "j2"), default_for_string=True, default=True),
+                      undefined=StrictUndefined, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+    env.filters["thousands"] = thousands
+    env.filters["fixed6"] = fixed6
+    env.globals["tier_names"] = TIER_NAMES
+    return env
+
+
+def render_summary(summary: Mapping[str, Any], *, run_id: str, manifest_digest: str) -> str:
+    """``summary.html`` of a seizure's bundle.
+
+    Args:
+        summary: the bundle's ``summary.json`` (export stage).
+        run_id: the Airflow run id of the bundle.
+        manifest_digest: SHA-256 (hex) of the bundle's ``manifest.json``.
+    """
+    return environment().get_template("summary.html.j2").render(
+        s=summary, run_id=run_id, manifest_digest=manifest_digest, art11_rule=ART11_RULE_SEIZURE)
+
+
+def render_case_summary(summary: Mapping[str, Any], *, manifest_digest: str, art11_items: Sequence[str]) -> str:
+    """``case_summary.html`` of a case report.
+
+    Args:
+        summary: the report's ``case_summary.json``.
+        manifest_digest: SHA-256 (hex) of the report's ``manifest.json``.
+        art11_items: the texts of 法释〔2017〕10号 art. 11 items 1, 2 and 3 the page cites.
+    """
+    item1, item2, item3 = art11_items
+    categories = list(next(iter(summary["case"].values()))["categories"])
+    return environment().get_template("case_summary.html.j2").render(
+        s=summary, manifest_digest=manifest_digest, cats=categories, item1=item1, item2=item2, item3=item3)
