@@ -5,7 +5,7 @@ Usage::
     .venv/bin/python bench/bench_intake.py --records 1000000 --seed 1 --out bench/results/intake_1m.json
 
 The seizure is made by ``jobs.synth.generate_seizure`` (not timed; its time is recorded
-apart). The timed part is ``jobs.intake.job.run`` as the intake Spark application runs it (local
+apart). The timed part is ``IntakeStage.execute`` (jobs.intake.job) as the intake Spark application runs it (local
 Spark, local-folder store under a temporary ``CASEFILE_HOME``): register and hash every item, verify
 hashes, expand the zip, parse every item in its own Spark task (largest first), validate with the
 GX suites and the ledgers, commit. The record ledger is checked against the ground truth. Only counts
@@ -22,7 +22,6 @@ import shutil
 import sys
 import tempfile
 import time
-from argparse import Namespace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -40,9 +39,9 @@ def main() -> int:
     os.environ["CASEFILE_HOME"] = str(home)
     from jobs.common import paths
     from jobs.common.config import load_config
-    from jobs.engine.stage import StageRun
     from jobs.common.storage import get_storage
-    from jobs.intake import job as intake
+    from jobs.engine.stage import StageRun
+    from jobs.intake.job import IntakeStage
     from jobs.synth import generate_seizure
 
     seizure = Path(args.seizure) if args.seizure else home / "seizure"
@@ -56,11 +55,11 @@ def main() -> int:
 
     config = load_config()
     ctx = paths.RunContext("BENCH-0001", "S01", "bench__2026-01-01T00:00:00+00:00")
-    sr = StageRun(stage="intake", ctx=ctx, config=config, storage=get_storage(config), args=Namespace(evidence=str(evidence)))
-    spark = sr.get_spark()  # started before the clock: a Spark application's start-up is not intake work
+    sr = StageRun("intake", ctx, config, get_storage(config))
+    spark = sr.spark  # started before the clock: a Spark application's start-up is not intake work
     spark.range(1).count()
     t1 = time.perf_counter()
-    intake.run(sr)
+    IntakeStage().execute(sr, evidence=str(evidence))
     seconds = time.perf_counter() - t1
     manifest = json.loads(sr.storage.read_bytes("work", paths.stage_marker(ctx, "intake")))
     items = json.loads(sr.storage.read_bytes("work", paths.stage_data(ctx, "intake", "evidence_items.json")))
@@ -69,7 +68,7 @@ def main() -> int:
     assert ledger["records_in"] == truth["raw_rows"], (ledger, truth["raw_rows"])
     assert ledger["quarantined"] == truth["quarantined_rows"]
     result = {
-        "benchmark": "intake stage (jobs.intake.job.run) on a generated seizure",
+        "benchmark": "intake stage (jobs.intake.job.IntakeStage) on a generated seizure",
         "records_requested": args.records,
         "seed": args.seed,
         "items": len([i for i in items if "rows_read" in i and i.get("line_ledger")]),

@@ -14,7 +14,7 @@ import os
 
 from airflow.sdk import DAG, Asset, Param
 
-from jobs.orchestration.operators import StageSparkSubmitOperator
+from jobs.orchestration.operators import EVIDENCE, REFERENCE_DATE, RUN_ARGS, StageSparkSubmitOperator
 
 with DAG(
     dag_id="seizure_pipeline",
@@ -33,9 +33,11 @@ with DAG(
     },
     doc_md=__doc__,
 ) as dag:
-    intake = StageSparkSubmitOperator(task_id="intake", stage="intake")
-    normalize = StageSparkSubmitOperator(task_id="normalize", stage="normalize")
-    deduplicate = StageSparkSubmitOperator(task_id="deduplicate", stage="deduplicate")
-    export = StageSparkSubmitOperator(task_id="export", stage="export",
+    # application_args are templates, rendered per run: case, seizure, Airflow's run id, stage options.
+    intake = StageSparkSubmitOperator(task_id="intake", stage="intake", application_args=[*RUN_ARGS, "--evidence", EVIDENCE])
+    normalize = StageSparkSubmitOperator(task_id="normalize", stage="normalize",
+                                         application_args=[*RUN_ARGS, "--reference-date", REFERENCE_DATE])
+    deduplicate = StageSparkSubmitOperator(task_id="deduplicate", stage="deduplicate", application_args=[*RUN_ARGS])
+    export = StageSparkSubmitOperator(task_id="export", stage="export", application_args=[*RUN_ARGS],
                                       outlets=[Asset(name="casefiles", uri="casefile://casefiles/")])
     intake >> normalize >> deduplicate >> export

@@ -100,9 +100,9 @@ def _bound_view(per_bucket: Mapping[str, Mapping[str, int]] | Mapping[str, int],
     """Per-bucket counts (``value`` of each bucket's dict, or the bucket's int when ``value`` is None) as
     :func:`jobs.export.summary.category_summary` views, with ``unique_records`` and ``bare_phone_records``."""
     get = (lambda b: int((per_bucket.get(b) or {}).get(value, 0))) if value else (lambda b: int(per_bucket.get(b, 0)))
-    keys = [r.key for r in config.categories]
-    s = category_summary({k: get(k) for k in keys}, config.categories, insider=insider,
-                         tier_serious=config.tier_serious, tier_especially_serious=config.tier_especially_serious)
+    keys = [r.key for r in config.legal.categories]
+    s = category_summary({k: get(k) for k in keys}, config.legal.categories, insider=insider,
+                         tier_serious=config.legal.tier_serious, tier_especially_serious=config.legal.tier_especially_serious)
     return {"unique_records": sum(get(k) for k in keys), **s, "bare_phone_records": get("bare_phone")}
 
 
@@ -134,7 +134,7 @@ def build_report(spark, bundles: Sequence[Bundle], roles: Mapping[str, Role], co
     """
     from pyspark.sql import functions as F
 
-    keys = [r.key for r in config.categories]
+    keys = [r.key for r in config.legal.categories]
     frames = [read_records(spark, b, roles[b.seizure_id], keys) for b in bundles]
     records = frames[0]
     for f in frames[1:]:
@@ -152,7 +152,7 @@ def build_report(spark, bundles: Sequence[Bundle], roles: Mapping[str, Role], co
         for name, per in (("upper_bound", upper.get(suspect, {})), ("lower_bound", lower.get(suspect, {}))):
             totals = {v: sum(int(c[v]) for b, c in per.items() if b != "bare_phone") for v in ("distinct_records", "obtained_and_sold", "extra_buyer_sales", "art11_count")}
             entry[name] = {
-                **_bound_view(per, config, config.insider, "art11_count"),
+                **_bound_view(per, config, config.legal.insider, "art11_count"),
                 "distinct_records": totals["distinct_records"], "obtained_and_sold": totals["obtained_and_sold"],
                 "extra_buyer_sales": totals["extra_buyer_sales"], "art11_count": totals["art11_count"],
                 "by_bucket": {b: dict(sorted(c.items())) for b, c in sorted(per.items())},
@@ -167,7 +167,7 @@ def build_report(spark, bundles: Sequence[Bundle], roles: Mapping[str, Role], co
         "case_id": None,  # filled by the caller
         "seizures": {b.seizure_id: seizure_entry(b, roles[b.seizure_id]) for b in bundles},
         "suspects": suspects,
-        "case": {name: {**_bound_view(case_distinct(records, keys, k, r), config, config.insider, None),
+        "case": {name: {**_bound_view(case_distinct(records, keys, k, r), config, config.legal.insider, None),
                         "rule": ART11_ITEM3 + "; across the whole case each record once, whichever seizures hold it (the scale of the case, "
                                 "not the count of any one suspect)"}
                  for name, k, r in (("upper_bound", "exact_key", "rank"), ("lower_bound", "lower_key", "lower_rank"))},
@@ -177,7 +177,7 @@ def build_report(spark, bundles: Sequence[Bundle], roles: Mapping[str, Role], co
                          "(evidence of upstream/downstream trading between suspects)"),
         "identity": {"upper_bound": "same content key (jobs.deduplicate.transforms.with_content_key)",
                      "lower_bound": "probable duplicates of each seizure left out; across seizures: valid ID number, else name key + valid phone, else content key"},
-        "insider": config.insider,
+        "insider": config.legal.insider,
         "config_digest": config.digest(),
     }
     order = [F.col("seizure_id"), F.col("other_seizure_id"), F.col("item_path"), F.col("sheet"), F.col("line_no"), F.col("record_id"),

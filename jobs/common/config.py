@@ -1,8 +1,18 @@
-"""Typed, frozen configuration, resolved once at each entry point.
+"""Typed, frozen configuration, read once at each entry point by :func:`load_config`.
+
+:func:`load_config` is the only reader of ``configs/pipeline.yaml``, ``spark.yaml``,
+``categories.yaml``, ``column_synonyms.yaml`` and of the ``counting`` section of ``linkage.yaml``
+(the ``linkage`` section of that file is read by ``jobs.deduplicate.job.load_linkage`` into
+``LinkageSettings``; it is carried here, as written, for the digest). Every setting has one
+default: the default of its field in one of the dataclasses below, used when the YAML is silent.
 
 Precedence: the YAML files in ``configs/`` < environment variables (``CASEFILE_*``) < explicit
-overrides from the command line. Secrets (object-store credentials) are read only from the
-environment, by the storage module, and never appear here.
+overrides. Secrets (object-store credentials) are read only from the environment, by the storage
+module, and never appear here.
+
+The sections the stages use (:class:`IntakeSettings` with :class:`ArchiveLimits`, the column
+synonyms, :class:`NormalizeSettings`, :class:`LegalRules` with its :class:`CategoryRule` list,
+:class:`Counting`, the linkage model) are exactly what :meth:`Config.digest` covers.
 """
 
 from __future__ import annotations
@@ -10,7 +20,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +45,122 @@ def casefile_home() -> Path:
     return Path(os.environ.get("CASEFILE_HOME", REPO_ROOT / "var")).resolve()
 
 
+# ------------------------------------------------------------------------------------ sections
+
+
+def _known(data: Any, allowed: Mapping[str, Any] | tuple[str, ...], where: str) -> dict[str, Any]:
+    """``data`` as a dict, refusing keys no setting reads (a typo'd limit must not pass silently).
+
+    Raises:
+        ConfigError: ``data`` is not a mapping or has a key not in ``allowed``.
+    """
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{where} must be a mapping")
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        raise ConfigError(f"{where}: unknown setting(s) {', '.join(map(str, unknown))}")
+    return dict(data)
+
+
+def _names(cls) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
+@dataclass(frozen=True)
+class ArchiveLimits:
+    """Limits against decompression bombs and runaway archives (``pipeline.yaml`` ``intake.archives``).
+
+    A member or archive beyond a limit is refused with its reason (``jobs.intake.archives``).
+    """
+
+    max_depth: int = 4
+    max_members: int = 100_000
+    max_member_bytes: int = 8 << 30
+    max_total_bytes: int = 32 << 30
+    max_ratio: float = 200.0
+    ratio_floor_bytes: int = 1 << 20  # the ratio rule applies from this many uncompressed bytes
+
+    @staticmethod
+    def from_dict(data: Mapping[str, Any] | None) -> "ArchiveLimits":
+        """Raises:
+            ConfigError: an unknown key or a value that is not a number.
+        """
+        given = _known(data, _names(ArchiveLimits), "pipeline.yaml: intake.archives")
+        try:
+            return ArchiveLimits(**{k: type(getattr(ArchiveLimits, k))(v) for k, v in given.items()})
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"pipeline.yaml: intake.archives: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class IntakeSettings:
+    """How tabular items are read (``pipeline.yaml`` ``intake``; ``jobs.intake.parsers``, ``columns``).
+
+    Attributes:
+        header_search_rows: rows searched from the top for the header line (rows above it:
+            ``junk_before_header``).
+        max_quoted_lines: physical lines one quoted field may span before its first line is
+            quarantined (``unbalanced_quote``).
+        infer_sample_rows: rows sampled to infer the fields of a headerless table.
+        infer_min_share: least share of a column's non-empty values matching a content rule, in (0, 1].
+        archives: the archive limits.
+    """
+
+    header_search_rows: int = 50
+    max_quoted_lines: int = 50
+    infer_sample_rows: int = 1000
+    infer_min_share: float = 0.8
+    archives: ArchiveLimits = field(default_factory=ArchiveLimits)
+
+    def __post_init__(self) -> None:
+        if not 0 < self.infer_min_share <= 1:
+            raise ConfigError("pipeline.yaml: intake.infer_min_share must be in (0, 1]")
+        for key in ("header_search_rows", "max_quoted_lines", "infer_sample_rows"):
+            if getattr(self, key) < 1:
+                raise ConfigError(f"pipeline.yaml: intake.{key} must be >= 1")
+
+    @staticmethod
+    def from_dict(data: Mapping[str, Any] | None) -> "IntakeSettings":
+        """Raises:
+            ConfigError: an unknown key, or a value that is not a number or out of range.
+        """
+        given = _known(data, _names(IntakeSettings), "pipeline.yaml: intake")
+        archives = ArchiveLimits.from_dict(given.pop("archives", None))
+        try:
+            scalars = {k: type(getattr(IntakeSettings, k))(v) for k, v in given.items()}
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"pipeline.yaml: intake: {exc}") from exc
+        return IntakeSettings(**scalars, archives=archives)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict (the parser options read it; the intake manifest records it)."""
+        return asdict(self)
+
+    def digest(self) -> str:
+        """SHA-256 of the canonical JSON of :meth:`to_dict` (``intake_settings_digest`` of the intake manifest)."""
+        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":")).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class NormalizeSettings:
+    """``pipeline.yaml`` ``normalize``.
+
+    Attributes:
+        name_protected_chars: characters that are legitimate name characters in both scripts:
+            OpenCC t2s must not rewrite them when building the name match key (DOMAIN.md §5: 於 is
+            a surname distinct from 于).
+    """
+
+    name_protected_chars: tuple[str, ...] = ()
+
+    @staticmethod
+    def from_dict(data: Mapping[str, Any] | None) -> "NormalizeSettings":
+        given = _known(data, _names(NormalizeSettings), "pipeline.yaml: normalize")
+        return NormalizeSettings(**{k: tuple(str(c) for c in v or ()) for k, v in given.items()})
+
+
 @dataclass(frozen=True)
 class CategoryRule:
     """One legal category: thresholds of art. 5 法释〔2017〕10号 and the fields that make it."""
@@ -46,34 +173,104 @@ class CategoryRule:
 
 
 @dataclass(frozen=True)
+class LegalRules:
+    """The counting law of ``categories.yaml`` and the ``legal`` switches of ``pipeline.yaml``.
+
+    Attributes:
+        categories: the categories, most sensitive first; the last is every record's default.
+        item_categories: glob on the item path → category key (the case team's assignment).
+        tier_serious: weighted total (``Σ n_c / serious_c``) at which the case is 情节严重.
+        tier_especially_serious: weighted total at which it is 情节特别严重 (art. 5(2) item 三).
+        insider: art. 5(1) item 八: insiders are judged at half the thresholds (a per-case switch).
+    """
+
+    categories: tuple[CategoryRule, ...] = ()
+    item_categories: dict[str, str] = field(default_factory=dict)
+    tier_serious: float = 1.0
+    tier_especially_serious: float = 10.0
+    insider: bool = False
+
+    def category(self, key: str) -> CategoryRule:
+        """Raises:
+            ConfigError: no category has that key.
+        """
+        for rule in self.categories:
+            if rule.key == key:
+                return rule
+        raise ConfigError(f"unknown category {key!r}")
+
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> "LegalRules":
+        """From the JSON form of :meth:`Config.to_json`."""
+        return LegalRules(**{**data, "categories": tuple(CategoryRule(**{**c, "fields": tuple(c["fields"])}) for c in data["categories"])})
+
+
+@dataclass(frozen=True)
+class Counting:
+    """What the counts exclude or set apart (``linkage.yaml`` ``counting``; 法释〔2017〕10号 art. 11).
+
+    Attributes:
+        untrue: field → reason codes that make a record untrue (excluded with the reason).
+        identifying_fields: fields of which one valid value keeps a masked record counted.
+        identifying_field_pairs: field pairs that together do the same.
+        bare_phone_fields: fields that alone make a "bare phone" record (counted on its own line).
+    """
+
+    untrue: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    identifying_fields: tuple[str, ...] = ()
+    identifying_field_pairs: tuple[tuple[str, ...], ...] = ()
+    bare_phone_fields: tuple[str, ...] = ()
+
+    @staticmethod
+    def from_dict(data: Mapping[str, Any] | None) -> "Counting":
+        given = _known(data, _names(Counting), "linkage.yaml: counting")
+        return Counting(
+            untrue={str(f): tuple(str(c) for c in codes or ()) for f, codes in (given.get("untrue") or {}).items()},
+            identifying_fields=tuple(str(f) for f in given.get("identifying_fields") or ()),
+            identifying_field_pairs=tuple(tuple(str(f) for f in pair) for pair in given.get("identifying_field_pairs") or ()),
+            bare_phone_fields=tuple(str(f) for f in given.get("bare_phone_fields") or ()),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The rules as JSON-ready lists (recorded in ``counts.json``; read by ``classify_records``)."""
+        return json.loads(json.dumps(asdict(self)))
+
+
+# -------------------------------------------------------------------------------------- Config
+
+#: The sections that decide what a run produces: :meth:`Config.digest` covers exactly these.
+OUTPUT_SECTIONS: tuple[str, ...] = ("intake", "synonyms", "normalize", "legal", "counting", "linkage")
+
+
+@dataclass(frozen=True)
 class Config:
-    """The resolved configuration of one pipeline run (immutable)."""
+    """The resolved configuration of one pipeline run (immutable).
+
+    Where and how it runs (not in the digest): ``home``, the storage backend, endpoint and buckets,
+    the Spark master, profile and settings, and the fault-injection switch. What it produces (the
+    digest): see :data:`OUTPUT_SECTIONS`.
+    """
 
     home: str
-    storage_backend: str
-    minio_endpoint: str | None
-    minio_secure: bool
-    buckets: dict[str, str]
-    spark_master: str
-    spark_profile: str
-    spark_conf: dict[str, str]
-    dag_id: str
-    retries: int
-    name_protected_chars: tuple[str, ...]
-    insider: bool
-    fail_stage: str | None
-    synonyms: dict[str, tuple[str, ...]]
-    categories: tuple[CategoryRule, ...]
-    item_categories: dict[str, str]
-    tier_serious: float
-    tier_especially_serious: float
-    #: The ``intake`` section of pipeline.yaml as written (read and checked by
-    #: ``jobs.intake.settings``); carried here so that the config digest covers it.
-    intake: dict[str, Any] = field(default_factory=dict)
-    #: ``configs/linkage.yaml`` as written (probable-duplicate model and counting rules, read by
-    #: ``jobs.deduplicate``); carried here so that the config digest covers it.
+    storage_backend: str = "local"
+    minio_endpoint: str | None = None
+    minio_secure: bool = False
+    buckets: dict[str, str] = field(default_factory=lambda: {"evidence": "evidence", "work": "work", "casefiles": "casefiles"})
+    spark_master: str = "local[*]"
+    spark_profile: str = "local"
+    #: The Spark settings of ``spark_profile`` (``configs/spark.yaml``) with ``CASEFILE_SPARK_CONF`` over them.
+    spark_conf: dict[str, str] = field(default_factory=dict)
+    #: Name of a stage that fails on start (drills of the rerun path); ``None``: none.
+    fail_stage: str | None = None
+    intake: IntakeSettings = field(default_factory=IntakeSettings)
+    #: ``column_synonyms.yaml``: canonical field → source column headers.
+    synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    normalize: NormalizeSettings = field(default_factory=NormalizeSettings)
+    legal: LegalRules = field(default_factory=LegalRules)
+    counting: Counting = field(default_factory=Counting)
+    #: The ``linkage`` section of ``configs/linkage.yaml`` as written (the probable-duplicate model,
+    #: read into ``LinkageSettings`` by ``jobs.deduplicate.job.load_linkage``); here for the digest.
     linkage: dict[str, Any] = field(default_factory=dict)
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> str:
         """Canonical JSON (sorted keys) of every setting; round-trips through :func:`from_json`."""
@@ -82,40 +279,40 @@ class Config:
     @staticmethod
     def from_json(text: str) -> "Config":
         data = json.loads(text)
-        data["categories"] = tuple(CategoryRule(**{**c, "fields": tuple(c["fields"])}) for c in data["categories"])
-        data["name_protected_chars"] = tuple(data["name_protected_chars"])
-        data["synonyms"] = {k: tuple(v) for k, v in data["synonyms"].items()}
-        return Config(**data)
+        return Config(**{
+            **data,
+            "intake": IntakeSettings.from_dict(data["intake"]),
+            "synonyms": {k: tuple(v) for k, v in data["synonyms"].items()},
+            "normalize": NormalizeSettings.from_dict(data["normalize"]),
+            "legal": LegalRules.from_dict(data["legal"]),
+            "counting": Counting.from_dict(data["counting"]),
+        })
 
     def digest(self) -> str:
-        """SHA-256 of the settings that decide outputs (recorded in every manifest).
+        """SHA-256 of the settings that decide outputs (recorded in every manifest and summary.json).
 
-        The fault-injection switch, the Airflow retry count, the data root, the Spark settings
-        (master, profile, tuning) and where the stores are (folder or MinIO, endpoint, buckets) do
-        not change what a successful run produces, so they are left out: a fail-then-rerun, or the
-        same seizure on a cluster with MinIO, gives the same digest.
+        Exactly the sections of :data:`OUTPUT_SECTIONS`. Where the stores are, the Spark settings
+        and the fault-injection switch do not change what a successful run produces, so they are
+        left out: a fail-then-rerun, or the same seizure on a cluster with MinIO, gives the same digest.
         """
         data = json.loads(self.to_json())
-        for key in ("fail_stage", "retries", "home", "spark_master", "spark_profile", "spark_conf",
-                    "storage_backend", "minio_endpoint", "minio_secure", "buckets"):
-            data.pop(key, None)
-        canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        canonical = json.dumps({k: data[k] for k in OUTPUT_SECTIONS}, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
-    def category(self, key: str) -> CategoryRule:
-        for rule in self.categories:
-            if rule.key == key:
-                return rule
-        raise ConfigError(f"unknown category {key!r}")
+
+# ------------------------------------------------------------------------------------- loading
 
 
 def _read_yaml(name: str) -> dict[str, Any]:
     path = config_dir() / name
     try:
         with path.open(encoding="utf-8") as fh:
-            return yaml.safe_load(fh) or {}
+            data = yaml.safe_load(fh) or {}
     except FileNotFoundError as exc:
         raise ConfigError(f"configuration file missing: {path}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{name} must be a mapping")
+    return data
 
 
 def _env_bool(value: str) -> bool:
@@ -126,61 +323,104 @@ def _env_bool(value: str) -> bool:
     raise ConfigError(f"not a boolean: {value!r}")
 
 
-def load_config(overrides: dict[str, Any] | None = None) -> Config:
+def _legal_rules(cats: Mapping[str, Any], legal: Mapping[str, Any], env: Mapping[str, str]) -> LegalRules:
+    cats = _known(cats, ("categories", "item_categories", "tier_rule"), "categories.yaml")
+    legal = _known(legal, ("insider",), "pipeline.yaml: legal")
+    tier = _known(cats.get("tier_rule"), ("serious", "especially_serious"), "categories.yaml: tier_rule")
+    if not isinstance(cats.get("categories"), Mapping) or not cats["categories"]:
+        raise ConfigError("categories.yaml: categories must be a non-empty mapping")
+    values: dict[str, Any] = {
+        "categories": tuple(
+            CategoryRule(key=key, law=str(c.get("law", "")), serious=int(c["serious"]),
+                         especially_serious=int(c["especially_serious"]), fields=tuple(c.get("fields") or ()))
+            for key, c in cats["categories"].items()
+        ),
+        "item_categories": dict(cats.get("item_categories") or {}),
+    }
+    if "serious" in tier:
+        values["tier_serious"] = float(tier["serious"])
+    if "especially_serious" in tier:
+        values["tier_especially_serious"] = float(tier["especially_serious"])
+    if "CASEFILE_INSIDER" in env:
+        values["insider"] = _env_bool(env["CASEFILE_INSIDER"])
+    elif "insider" in legal:
+        values["insider"] = bool(legal["insider"])
+    return LegalRules(**values)
+
+
+def _override(config: Config, key: str, value: Any) -> Config:
+    """``config`` with the setting ``key`` (a field, or ``section.field``) set to ``value``."""
+    head, _, rest = key.partition(".")
+    if head not in _names(Config):
+        raise ConfigError(f"unknown setting {key!r}")
+    if not rest:
+        return replace(config, **{head: value})
+    section = getattr(config, head)
+    if rest not in _names(type(section)):
+        raise ConfigError(f"unknown setting {key!r}")
+    return replace(config, **{head: replace(section, **{rest: value})})
+
+
+def load_config(overrides: Mapping[str, Any] | None = None) -> Config:
     """Resolve the configuration: YAML < environment < ``overrides``.
 
     Environment variables: ``CASEFILE_HOME``, ``CASEFILE_STORAGE`` (local|minio),
-    ``CASEFILE_MINIO_ENDPOINT``, ``CASEFILE_SPARK_MASTER``, ``CASEFILE_SPARK_PROFILE``,
-    ``CASEFILE_INSIDER``, ``CASEFILE_FAIL_STAGE``, ``CASEFILE_SPARK_CONF`` (JSON object of extra
-    Spark settings, merged over the profile).
+    ``CASEFILE_MINIO_ENDPOINT``, ``CASEFILE_MINIO_SECURE``, ``CASEFILE_SPARK_MASTER``,
+    ``CASEFILE_SPARK_PROFILE``, ``CASEFILE_INSIDER``, ``CASEFILE_FAIL_STAGE``,
+    ``CASEFILE_SPARK_CONF`` (JSON object of extra Spark settings, merged over the profile).
+
+    Args:
+        overrides: setting → value, a setting being a :class:`Config` field (``spark_master``) or
+            ``section.field`` (``legal.insider``).
 
     Raises:
-        ConfigError: a file is missing or a value is not valid.
+        ConfigError: a file is missing, a key is unknown, or a value is not valid.
     """
-    pipeline = _read_yaml("pipeline.yaml")
-    spark_profiles = _read_yaml("spark.yaml").get("profiles", {})
-    cats = _read_yaml("categories.yaml")
-    synonyms = _read_yaml("column_synonyms.yaml")
+    pipeline = _known(_read_yaml("pipeline.yaml"), ("storage", "spark", "normalize", "legal", "fault_injection", "intake"), "pipeline.yaml")
+    spark_profiles = _read_yaml("spark.yaml").get("profiles") or {}
+    linkage_yaml = _read_yaml("linkage.yaml") if (config_dir() / "linkage.yaml").is_file() else {}
     env = os.environ
 
-    storage = pipeline.get("storage", {})
-    spark = pipeline.get("spark", {})
-    values: dict[str, Any] = {
-        "home": str(casefile_home()),
-        "storage_backend": env.get("CASEFILE_STORAGE", storage.get("backend", "local")),
+    storage = _known(pipeline.get("storage"), ("backend", "minio_endpoint", "minio_secure", "buckets"), "pipeline.yaml: storage")
+    spark = _known(pipeline.get("spark"), ("master", "profile"), "pipeline.yaml: spark")
+    faults = _known(pipeline.get("fault_injection"), ("fail_stage",), "pipeline.yaml: fault_injection")
+    # Given values only: a setting the YAML and the environment are silent on keeps its field's default.
+    given: dict[str, Any] = {
+        "storage_backend": env.get("CASEFILE_STORAGE", storage.get("backend")),
         "minio_endpoint": env.get("CASEFILE_MINIO_ENDPOINT", storage.get("minio_endpoint")),
-        "minio_secure": _env_bool(env["CASEFILE_MINIO_SECURE"]) if "CASEFILE_MINIO_SECURE" in env else bool(storage.get("minio_secure", False)),
-        "buckets": dict(storage.get("buckets", {"evidence": "evidence", "work": "work", "casefiles": "casefiles"})),
-        "spark_master": env.get("CASEFILE_SPARK_MASTER", spark.get("master", "local[*]")),
-        "spark_profile": env.get("CASEFILE_SPARK_PROFILE", spark.get("profile", "local")),
-        "dag_id": pipeline.get("airflow", {}).get("dag_id", "seizure_pipeline"),
-        "retries": int(pipeline.get("airflow", {}).get("retries", 0)),
-        "name_protected_chars": tuple(pipeline.get("normalize", {}).get("name_protected_chars", [])),
-        "insider": _env_bool(env["CASEFILE_INSIDER"]) if "CASEFILE_INSIDER" in env else bool(pipeline.get("legal", {}).get("insider", False)),
-        "fail_stage": env.get("CASEFILE_FAIL_STAGE") or pipeline.get("fault_injection", {}).get("fail_stage"),
+        "minio_secure": _env_bool(env["CASEFILE_MINIO_SECURE"]) if "CASEFILE_MINIO_SECURE" in env else storage.get("minio_secure"),
+        "buckets": storage.get("buckets"),
+        "spark_master": env.get("CASEFILE_SPARK_MASTER", spark.get("master")),
+        "spark_profile": env.get("CASEFILE_SPARK_PROFILE", spark.get("profile")),
+        "fail_stage": env.get("CASEFILE_FAIL_STAGE") or faults.get("fail_stage"),
     }
-    values["intake"] = dict(pipeline.get("intake") or {})
-    values["linkage"] = _read_yaml("linkage.yaml") if (config_dir() / "linkage.yaml").is_file() else {}
-    values.update(overrides or {})
-    if values["storage_backend"] not in ("local", "minio"):
-        raise ConfigError(f"storage backend must be local or minio, not {values['storage_backend']!r}")
-    profile = spark_profiles.get(values["spark_profile"])
+    values: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
+    if "minio_secure" in values:
+        values["minio_secure"] = bool(values["minio_secure"])
+    if "buckets" in values:
+        values["buckets"] = {str(k): str(v) for k, v in values["buckets"].items()}
+    config = Config(
+        home=str(casefile_home()),
+        **values,
+        intake=IntakeSettings.from_dict(pipeline.get("intake")),
+        synonyms={field_: tuple(str(s) for s in names) for field_, names in _read_yaml("column_synonyms.yaml").items()},
+        normalize=NormalizeSettings.from_dict(pipeline.get("normalize")),
+        legal=_legal_rules(_read_yaml("categories.yaml"), pipeline.get("legal") or {}, env),
+        counting=Counting.from_dict(linkage_yaml.get("counting")),
+        linkage=dict(linkage_yaml.get("linkage") or {}),
+    )
+    for key, value in (overrides or {}).items():
+        config = _override(config, key, value)
+    if config.storage_backend not in ("local", "minio"):
+        raise ConfigError(f"storage backend must be local or minio, not {config.storage_backend!r}")
+    profile = spark_profiles.get(config.spark_profile)
     if profile is None:
-        raise ConfigError(f"unknown Spark profile {values['spark_profile']!r} (configs/spark.yaml)")
-    values["spark_conf"] = {str(k): str(v) for k, v in profile.items()}
+        raise ConfigError(f"unknown Spark profile {config.spark_profile!r} (configs/spark.yaml)")
+    spark_conf = {str(k): str(v) for k, v in profile.items()}
     if env.get("CASEFILE_SPARK_CONF"):  # extra Spark settings as a JSON object (benchmarks, tuning)
         try:
             extra_conf = json.loads(env["CASEFILE_SPARK_CONF"])
         except ValueError as exc:
             raise ConfigError("CASEFILE_SPARK_CONF must be a JSON object of Spark settings") from exc
-        values["spark_conf"].update({str(k): str(v) for k, v in extra_conf.items()})
-    values["synonyms"] = {field_: tuple(str(s) for s in names) for field_, names in synonyms.items()}
-    values["categories"] = tuple(
-        CategoryRule(key=key, law=str(c.get("law", "")), serious=int(c["serious"]),
-                     especially_serious=int(c["especially_serious"]), fields=tuple(c.get("fields") or ()))
-        for key, c in cats["categories"].items()
-    )
-    values["item_categories"] = dict(cats.get("item_categories") or {})
-    values["tier_serious"] = float(cats.get("tier_rule", {}).get("serious", 1))
-    values["tier_especially_serious"] = float(cats.get("tier_rule", {}).get("especially_serious", 10))
-    return Config(**values)
+        spark_conf.update({str(k): str(v) for k, v in extra_conf.items()})
+    return replace(config, spark_conf=spark_conf)

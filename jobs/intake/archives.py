@@ -29,7 +29,7 @@ Refused members (listed in ``evidence_items`` with ``format = refused:<reason>``
 ``corrupt_archive``      the archive cannot be opened (the archive item itself)
 =======================  ===================================================================
 
-Limits come from ``configs/pipeline.yaml`` ``intake.archives``. Zip member names without the UTF-8
+Limits: :class:`jobs.common.config.ArchiveLimits` (``configs/pipeline.yaml`` ``intake.archives``). Zip member names without the UTF-8
 flag (bit 11) are decoded as UTF-8 if every such name is valid UTF-8, else GB18030 (Chinese
 Windows "ANSI"), else Big5-HKSCS, else CP437 (the zip specification's default, APPNOTE 4.4.17).
 """
@@ -44,10 +44,10 @@ import tarfile
 import zipfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
+from jobs.common.config import ArchiveLimits
 from jobs.common.custody import HASH_ALGORITHMS
 
 CHUNK = 1 << 20
@@ -58,23 +58,6 @@ _BZ2_MAGIC = b"BZh"
 _XZ_MAGIC = b"\xfd7zXZ\x00"
 _WORKBOOK_EXTENSIONS = {".xlsx", ".xlsm", ".docx", ".pptx"}
 _DRIVE = re.compile(r"^[A-Za-z]:")
-
-
-@dataclass(frozen=True)
-class ArchiveLimits:
-    """Limits against decompression bombs and runaway archives (configs/pipeline.yaml)."""
-
-    max_depth: int = 4
-    max_members: int = 100_000
-    max_member_bytes: int = 8 << 30
-    max_total_bytes: int = 32 << 30
-    max_ratio: float = 200.0
-    ratio_floor_bytes: int = 1 << 20  # the ratio rule applies from this many uncompressed bytes
-
-    @staticmethod
-    def from_settings(settings: dict[str, Any] | None) -> "ArchiveLimits":
-        s = dict(settings or {})
-        return ArchiveLimits(**{k: type(getattr(ArchiveLimits, k))(v) for k, v in s.items() if k in ArchiveLimits.__dataclass_fields__})
 
 
 class Refused(Exception):

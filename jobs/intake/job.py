@@ -15,21 +15,19 @@ physical lines = rows + header + blank + continuation lines (item, see ``jobs.in
 
 from __future__ import annotations
 
+import argparse
 import logging
 import shutil
-from collections.abc import Sequence
-from typing import Any
 from pathlib import Path
+from typing import Any
 
-from jobs.common import paths
-from jobs.common.custody import Ledger, begin_stage, commit_stage, is_committed
-from jobs.engine.datasets import write_json, write_validated
-from jobs.engine.schemas import QUARANTINE, RAW_RECORD
-from jobs.engine.stage import StageRun, stage_main
+from jobs.common.config import ArchiveLimits
+from jobs.common.custody import Ledger
 from jobs.common.errors import LedgerError
-from jobs.intake.archives import ArchiveLimits, expand_archive
+from jobs.engine.schemas import QUARANTINE, RAW_RECORD
+from jobs.engine.stage import Stage, StageResult, StageRun
+from jobs.intake.archives import expand_archive
 from jobs.intake.evidence import register_evidence, verify_item
-from jobs.intake.settings import load_intake_settings, settings_digest
 from jobs.intake.worker import parse_item_to_parquet, write_empty_parts
 
 log = logging.getLogger("casefile")
@@ -101,68 +99,59 @@ def evidence_item_entries(entries: list[dict[str, Any]], parsed: list[dict[str, 
     return evidence_items, stats, refusals
 
 
-def run(sr: StageRun) -> None:
-    if is_committed(sr.storage, sr.ctx, STAGE):
-        log.info("intake already committed for run %s: nothing to do", sr.ctx.run_id)
-        return
-    register = register_evidence(sr.storage, sr.ctx.case_id, sr.ctx.seizure_id, sr.args.evidence or None)
-    attempt = begin_stage(sr.storage, sr.ctx, STAGE)
-    attempt_path = sr.storage.spark_path("work", attempt)
-    settings = load_intake_settings()
-    limits = ArchiveLimits.from_settings(settings.get("archives"))
-    extracted = Path(attempt_path) / "_extracted"
-    originals = [{**entry, "local_path": str(verify_item(sr.storage, sr.ctx.case_id, sr.ctx.seizure_id, entry))} for entry in register]
-    entries, items = expand_items(originals, extracted, limits)
+class IntakeStage(Stage):
+    """Register and verify the evidence, expand archives, parse every item in its own Spark task."""
 
-    spark = sr.get_spark()
-    synonyms = {k: list(v) for k, v in sr.config.synonyms.items()}
-    # One Spark task per item, largest first, so that the big items start at once and the small
-    # ones fill the other cores (longest-processing-time-first scheduling).
-    items.sort(key=lambda it: (-Path(it["local_path"]).stat().st_size, it["index"]))
-    parsed = (
-        spark.sparkContext.parallelize(items, max(1, len(items)))
-        .map(lambda item: parse_item_to_parquet(item, attempt_path, synonyms, settings))
-        .collect()
-    ) if items else []
-    if not items:
-        write_empty_parts(attempt_path)
-    shutil.rmtree(extracted, ignore_errors=True)
-    evidence_items, stats, refusals = evidence_item_entries(entries, parsed)
-    for st in stats:
-        log.info("item %s: format=%s encoding=%s rows=%d quarantined=%d", st["path"], st["format"], st["encoding"], st["rows_read"], st["rows_quarantined"])
+    name = STAGE
 
-    rows_read = sum(s["rows_read"] for s in stats)
-    n_records = sum(s["records"] for s in stats)
-    n_quarantined = sum(s["rows_quarantined"] for s in stats)
-    ledger = Ledger(STAGE, records_in=rows_read, records_out=n_records, quarantined=n_quarantined).check()
+    @classmethod
+    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--evidence", default="", help="folder of seized files to register (empty: the seizure already in the evidence store)")
 
-    raw_path = sr.storage.spark_path("work", f"{attempt}/raw_records")
-    q_path = sr.storage.spark_path("work", f"{attempt}/quarantine")
-    raw = spark.read.schema(RAW_RECORD).parquet(raw_path)
-    quarantine = spark.read.schema(QUARANTINE).parquet(q_path)
-    # Validate in place (the parsers already wrote the attempt files).
-    from jobs.engine.validation import validate
+    def build(self, run: StageRun, *, evidence: str = "") -> StageResult:
+        """Args:
+            evidence: folder of seized files to register; empty: the seizure is already in the
+                evidence store (registered by an earlier run or uploaded with its READY marker).
+        """
+        register = register_evidence(run.storage, run.ctx.case_id, run.ctx.seizure_id, evidence or None)
+        attempt_path = run.location()
+        settings = run.config.intake
+        extracted = Path(attempt_path) / "_extracted"
+        originals = [{**entry, "local_path": str(verify_item(run.storage, run.ctx.case_id, run.ctx.seizure_id, entry))} for entry in register]
+        entries, items = expand_items(originals, extracted, settings.archives)
 
-    for df, suite, expected in ((raw, "raw_records", n_records), (quarantine, "quarantine", n_quarantined)):
-        report = validate(df, suite, extra_expectations=[{"type": "expect_table_row_count_to_equal", "kwargs": {"value": expected}, "meta": {"source": "record ledger"}}])
-        sr.storage.write_bytes("work", f"{attempt}/validation/{suite}.json", report.to_json_bytes())
-        report.raise_for_failure()
-    write_json(sr, "evidence_items.json", evidence_items)
-    commit_stage(sr.storage, sr.ctx, STAGE, {
-        "stage": STAGE, "run_id": sr.ctx.run_id, "ledger": ledger.to_dict(),
-        "datasets": {"raw_records": n_records, "quarantine": n_quarantined},
-        "items": [{"path": e["path"], "sha256": e.get("sha256"), **({"parent_sha256": e["parent_sha256"]} if "parent_sha256" in e else {})}
-                  for e in evidence_items],
-        "refusals": refusals,
-        "config_digest": sr.config.digest(),
-        "intake_settings": settings, "intake_settings_digest": settings_digest(settings),
-    })
-    log.info("intake committed: %d rows read, %d raw records, %d quarantined", rows_read, n_records, n_quarantined)
+        synonyms = {k: list(v) for k, v in run.config.synonyms.items()}
+        parse_settings = settings.to_dict()
+        # One Spark task per item, largest first, so that the big items start at once and the small
+        # ones fill the other cores (longest-processing-time-first scheduling).
+        items.sort(key=lambda it: (-Path(it["local_path"]).stat().st_size, it["index"]))
+        parsed = (
+            run.spark.sparkContext.parallelize(items, max(1, len(items)))
+            .map(lambda item: parse_item_to_parquet(item, attempt_path, synonyms, parse_settings))
+            .collect()
+        ) if items else []
+        if not items:
+            write_empty_parts(attempt_path)
+        shutil.rmtree(extracted, ignore_errors=True)
+        evidence_items, stats, refusals = evidence_item_entries(entries, parsed)
+        for st in stats:
+            log.info("item %s: format=%s encoding=%s rows=%d quarantined=%d", st["path"], st["format"], st["encoding"], st["rows_read"], st["rows_quarantined"])
 
-
-def main(argv: Sequence[str] | None = None) -> int:
-    return stage_main(STAGE, run, argv, extra_args=lambda p: p.add_argument("--evidence", default="", help="folder of seized files to register (empty: the seizure already in the evidence store)"))
+        rows_read = sum(s["rows_read"] for s in stats)
+        n_records = sum(s["records"] for s in stats)
+        n_quarantined = sum(s["rows_quarantined"] for s in stats)
+        ledger = Ledger(STAGE, records_in=rows_read, records_out=n_records, quarantined=n_quarantined).check()
+        # The Spark tasks wrote the attempt's Parquet files: validate them where they are.
+        run.publish_written("raw_records", suite="raw_records", schema=RAW_RECORD, expected_rows=n_records)
+        run.publish_written("quarantine", suite="quarantine", schema=QUARANTINE, expected_rows=n_quarantined)
+        run.write_json("evidence_items.json", evidence_items)
+        return StageResult(ledger, {
+            "items": [{"path": e["path"], "sha256": e.get("sha256"), **({"parent_sha256": e["parent_sha256"]} if "parent_sha256" in e else {})}
+                      for e in evidence_items],
+            "refusals": refusals,
+            "intake_settings": parse_settings, "intake_settings_digest": settings.digest(),
+        }, f"intake committed: {rows_read} rows read, {n_records} raw records, {n_quarantined} quarantined")
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(IntakeStage().main())

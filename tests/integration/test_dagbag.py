@@ -45,6 +45,64 @@ def test_seizure_pipeline_wiring(dagbag):
         assert task._conn_id == "spark_default"
 
 
+def _rendered_args(dag, task_id: str, *, seizure_date: str = "", evidence: str = "", logical_date=None) -> list[str]:
+    """``application_args`` of a task as Airflow renders them for a run (on a copy of the task)."""
+    import copy
+    import datetime as dt
+    from types import SimpleNamespace
+
+    task = copy.deepcopy(dag.get_task(task_id))
+    run_after = dt.datetime(2026, 3, 9, 17, 30, tzinfo=dt.timezone.utc)
+    context = {"params": {"case_id": "HG-2019-0412", "seizure_id": "S01", "evidence": evidence, "seizure_date": seizure_date},
+               "run_id": "manual__2026-01-01T00:00:00+00:00", "logical_date": logical_date,
+               "dag_run": SimpleNamespace(run_after=run_after)}
+    task.render_template_fields(context, jinja_env=dag.get_template_env())
+    return task.application_args
+
+
+def test_stage_arguments_are_templates_rendered_per_run(dagbag):
+    """The stage's arguments come from the run (params, Airflow's run id, logical date), rendered by
+    Airflow from the templated ``application_args``; the operator does not set them in ``execute``."""
+    import datetime as dt
+
+    from jobs.orchestration.operators import StageSparkSubmitOperator
+
+    dag = dagbag.dags["seizure_pipeline"]
+    run = ["--case", "HG-2019-0412", "--seizure", "S01", "--run-id", "manual__2026-01-01T00:00:00+00:00"]
+    day = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    assert _rendered_args(dag, "intake", evidence="/srv/seized/S01", logical_date=day) == [*run, "--evidence", "/srv/seized/S01"]
+    assert _rendered_args(dag, "intake", logical_date=day) == [*run, "--evidence", ""]
+    # The reference date: the seizure date when given, else the logical date, else run_after.
+    assert _rendered_args(dag, "normalize", seizure_date="2019-04-12", logical_date=day) == [*run, "--reference-date", "2019-04-12"]
+    assert _rendered_args(dag, "normalize", logical_date=day) == [*run, "--reference-date", "2026-01-01"]
+    assert _rendered_args(dag, "normalize") == [*run, "--reference-date", "2026-03-09"]
+    assert _rendered_args(dag, "deduplicate", logical_date=day) == run
+    assert _rendered_args(dag, "export", logical_date=day) == run
+    for task in dag.tasks:
+        assert "application_args" in task.template_fields
+        assert task.conf["spark.pyspark.python"] and task.conf["spark.pyspark.driver.python"]
+        # execute is the skip-if-committed check and the provider's execute, nothing else.
+        assert "application_args" not in StageSparkSubmitOperator.execute.__code__.co_names
+        assert "conf" not in StageSparkSubmitOperator.execute.__code__.co_names
+
+
+def test_the_package_zip_and_its_root_go_through_the_operator(monkeypatch, tmp_path):
+    """With ``CASEFILE_PY_FILES``, spark-submit gets the zip and ``CASEFILE_REPO_ROOT`` through
+    ``env_vars`` (templated), not through this process's environment."""
+    import os as _os
+
+    from jobs.common.config import REPO_ROOT
+    from jobs.orchestration.operators import RUN_ARGS, StageSparkSubmitOperator
+
+    monkeypatch.setenv("CASEFILE_PY_FILES", str(tmp_path / "casefile-jobs.zip"))
+    monkeypatch.delenv("CASEFILE_REPO_ROOT", raising=False)
+    op = StageSparkSubmitOperator(task_id="export", stage="export", application_args=[*RUN_ARGS])
+    assert op.py_files == str(tmp_path / "casefile-jobs.zip")
+    assert op.env_vars == {"CASEFILE_REPO_ROOT": str(REPO_ROOT)}
+    assert "CASEFILE_REPO_ROOT" not in _os.environ
+    assert "env_vars" in op.template_fields
+
+
 def test_intake_watch_wiring(dagbag):
     """The watch runs on a schedule, one run at a time, and triggers the pipeline with a run id of
     its own (so Airflow's unique run ids make a second trigger of a seizure a skip, not a run)."""

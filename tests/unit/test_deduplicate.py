@@ -25,7 +25,7 @@ def row(rid, path, line, name=None, idn=None, phone=None, card=None):
 
 
 def test_survivor_is_the_earliest_locator_and_every_duplicate_points_to_it(spark):
-    rules = load_config().categories
+    rules = load_config().legal.categories
     df = frame(spark, [
         row("r3", "b.txt", 2, "张三", "11010519491231002X", "+8613912345678"),
         row("r1", "a.csv", 9, "张三", "11010519491231002X", "+8613912345678"),
@@ -40,7 +40,7 @@ def test_survivor_is_the_earliest_locator_and_every_duplicate_points_to_it(spark
 
 
 def test_missing_equals_only_missing(spark):
-    rules = load_config().categories
+    rules = load_config().legal.categories
     # Same name; one has no phone, the other an empty string would have been normalized to NULL
     # upstream. A NULL never equals a value; two NULLs are equal.
     df = frame(spark, [
@@ -61,7 +61,7 @@ def test_content_key_does_not_shift_values_between_fields(spark):
 
 
 def test_categories_most_sensitive_field_and_item_assignment(spark):
-    rules = load_config().categories
+    rules = load_config().legal.categories
     df = frame(spark, [
         row("card", "bank.txt", 1, "张三", "11010519491231002X", "+8613912345678", "6222021234567890128"),
         row("id", "hotel.csv", 1, "张三", "11010519491231002X"),

@@ -82,8 +82,9 @@ def test_generated_probable_duplicates_precision_and_recall(spark):
     schema = ("record_id string, item_sha256 string, item_path string, sheet string, line_number long, byte_offset long, "
               + ", ".join(f"{c} string" for c in RAW) + ", extra string")
     records = normalize_records(spark.createDataFrame(data, schema), reference_date=SEIZED)
-    settings, counting, _ = load_linkage()
-    unique, links, result = deduplicate(records, load_config().categories, settings, counting)
+    settings, _ = load_linkage()
+    config = load_config()
+    unique, links, result = deduplicate(records, config.legal.categories, settings, config.counting.to_dict())
     got = unique.select("record_id", "probable_survivor_record_id", "count_status").collect()
     assert {r.count_status for r in got} == {"counted"} and len(got) == len(rows)  # no exact duplicates generated
     predicted = {r.record_id: r.probable_survivor_record_id or r.record_id for r in got}

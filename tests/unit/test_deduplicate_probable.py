@@ -36,7 +36,7 @@ def run(spark, rows):
     schema = ("record_id string, item_sha256 string, item_path string, sheet string, line_number long, byte_offset long, "
               + ", ".join(f"{c} string" for c in RAW) + ", extra string")
     records = normalize_records(spark.createDataFrame(data, schema), reference_date=SEIZED)
-    rules = load_config().categories
+    rules = load_config().legal.categories
     settings, counting = linkage()
     unique, links, result = deduplicate(records, rules, settings, counting)
     return unique, links, result, [r.key for r in rules]

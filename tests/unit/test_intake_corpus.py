@@ -20,7 +20,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from jobs.intake.archives import ArchiveLimits
+from jobs.common.config import ArchiveLimits
 from jobs.intake.job import evidence_item_entries, expand_items
 from jobs.intake.records import record_id
 from jobs.intake.worker import parse_item_to_parquet

@@ -8,7 +8,7 @@ from jobs.export.summary import category_summary, legal_tier
 
 
 def rules():
-    return load_config().categories
+    return load_config().legal.categories
 
 
 def test_thresholds_come_from_the_interpretation():
