@@ -16,7 +16,6 @@ Usage: ``python -m bench.run --sizes 1000000,4000000,10000000 [--seed 1] [--tabl
 from __future__ import annotations
 
 import argparse
-import glob
 import json
 import os
 import platform

@@ -50,8 +50,8 @@ def cmd_pull(args: argparse.Namespace) -> int:
 
 def cmd_case_report(args: argparse.Namespace) -> int:
     """Case report over the latest verified bundle of every seizure of a case (jobs.case_report.job)."""
-    from jobs.common.errors import CasefileError
     from jobs.case_report.job import make_case_report
+    from jobs.common.errors import CasefileError
 
     try:
         out = make_case_report(args.case, storage=open_storage(), roles_file=Path(args.roles) if args.roles else None,

@@ -54,7 +54,8 @@ class DeduplicateStage(Stage):
             "field_statuses": status_counts(unique_back, CANONICAL_FIELDS),
             "linkage": {"settings_sha256": linkage_digest, "settings": settings.to_dict(), "counting": counting,
                         "model": result.model.to_dict(), "stats": result.stats},
-            "method": {"exact_duplicates": "equal normalized name key, ID number, phone, address, bank card and e-mail; missing equals only missing; survivor = earliest locator (item path, sheet, line)",
+            "method": {"exact_duplicates": ("equal normalized name key, ID number, phone, address, bank card and e-mail; missing equals only missing; "
+                                            "survivor = earliest locator (item path, sheet, line)"),
                        "probable_duplicates": (f"Fellegi–Sunter (1969) match weights, m and λ fitted by EM with u from hash-chosen pairs; "
                                                f"link when P(match) ≥ {settings.threshold_match_probability} and the guard rails hold "
                                                f"(two different valid ID numbers never link; missing vs missing is no evidence; a shared phone or "

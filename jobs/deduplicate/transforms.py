@@ -188,8 +188,8 @@ def deduplicate(records: DataFrame, rules: Sequence[CategoryRule], settings, cou
         ``probable_duplicate`` links (both ends in ``unique``, only among ``counted`` records).
         ``result``: the :class:`jobs.deduplicate.linkage.ProbableResult`.
     """
-    from jobs.engine.schemas import CANONICAL_FIELDS
     from jobs.deduplicate.linkage import probable_duplicates
+    from jobs.engine.schemas import CANONICAL_FIELDS
 
     keys = [r.key for r in rules]
     keyed = assign_categories(with_content_key(records), rules, item_categories, paths)

@@ -4,11 +4,13 @@
 :func:`compare_linkage_truth` scores the probable duplicates of ``records.csv`` against
 ``linkage_truth.csv`` and checks them against :data:`PROBABLE_PRECISION` and
 :data:`PROBABLE_RECALL`. Used by ``casefile run|rerun --ground-truth``; both print their verdict
-(counts and rates only, never record values) and return the command's exit code.
+(counts and rates only, never record values) through ``say`` (the console by default) and
+return the command's exit code.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 #: Issue 5 acceptance on generated seizures: the injected probable duplicates are found with
@@ -16,7 +18,7 @@ from pathlib import Path
 PROBABLE_PRECISION, PROBABLE_RECALL = 0.99, 0.95
 
 
-def compare_linkage_truth(records_csv: Path, linkage_truth: Path) -> int:
+def compare_linkage_truth(records_csv: Path, linkage_truth: Path, say: Callable[[str], object] = print) -> int:
     """Score the bundle's probable duplicates against the generator's ``linkage_truth.csv``.
 
     Pairwise precision, recall and F1 come from
@@ -31,20 +33,20 @@ def compare_linkage_truth(records_csv: Path, linkage_truth: Path) -> int:
 
     m = evaluate_probable_duplicates(records_csv, linkage_truth)
     if m["unmatched_truth_records"]:
-        print(f"casefile: {m['unmatched_truth_records']:,} of {m['truth_records']:,} records of linkage_truth.csv are not in "
+        say(f"casefile: {m['unmatched_truth_records']:,} of {m['truth_records']:,} records of linkage_truth.csv are not in "
               f"records.csv (the generator's and the pipeline's normalization disagree): probable duplicates NOT scored")
         return 2
     kinds = ", ".join(f"{k} {v['found']}/{v['records']}" for k, v in m["by_kind"].items())
-    print(f"casefile: probable duplicates vs the generator's linkage_truth.csv: precision {m['pairwise_precision']:.4f}, "
+    say(f"casefile: probable duplicates vs the generator's linkage_truth.csv: precision {m['pairwise_precision']:.4f}, "
           f"recall {m['pairwise_recall']:.4f}, F1 {m['pairwise_f1']:.4f} ({m['true_positive_pairs']:,} of "
           f"{m['predicted_pairs']:,} predicted pairs true, {m['true_pairs']:,} true pairs; found by kind: {kinds})")
     if m["pairwise_precision"] < PROBABLE_PRECISION or m["pairwise_recall"] < PROBABLE_RECALL:
-        print(f"casefile: probable duplicates do NOT meet precision >= {PROBABLE_PRECISION} and recall >= {PROBABLE_RECALL}")
+        say(f"casefile: probable duplicates do NOT meet precision >= {PROBABLE_PRECISION} and recall >= {PROBABLE_RECALL}")
         return 2
     return 0
 
 
-def compare_ground_truth(summary: dict, truth: dict) -> int:
+def compare_ground_truth(summary: dict, truth: dict, say: Callable[[str], object] = print) -> int:
     """Compare the bundle's ``summary.json`` with the generator's ``ground_truth.json``.
 
     Compared: ``raw_rows``, ``quarantined_rows``, ``records``, ``duplicate_records``,
@@ -59,7 +61,7 @@ def compare_ground_truth(summary: dict, truth: dict) -> int:
         if summary["categories"][cat]["unique_records"] != c["unique_records"]:
             diffs.append(f"{cat}: case file {summary['categories'][cat]['unique_records']} vs ground truth {c['unique_records']}")
     if diffs:
-        print("casefile: the case file does NOT match the generator's ground truth:\n  " + "\n  ".join(diffs))
+        say("casefile: the case file does NOT match the generator's ground truth:\n  " + "\n  ".join(diffs))
         return 2
-    print("casefile: every count matches the generator's ground_truth.json")
+    say("casefile: every count matches the generator's ground_truth.json")
     return 0

@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     if logical_date.tzinfo is None:
         logical_date = logical_date.replace(tzinfo=dt.timezone.utc)
     state = run_dag(args.dag_id, logical_date, json.loads(args.conf))
-    print(f"casefile-airflow-runner: dag run state {state}", file=sys.stderr)
+    sys.stderr.write(f"casefile-airflow-runner: dag run state {state}\n")
     return 0 if state.endswith("success") else 1
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from s3support import FaultyProxy, S3Server
 
 

@@ -4,7 +4,6 @@ misbehaves on purpose (drops a connection mid-transfer, answers 503, flips a byt
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys

@@ -26,8 +26,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
-from s3support import TEST_ACCESS_KEY, TEST_SECRET_KEY, free_port, wait_for_port
+from s3support import free_port, wait_for_port
 
 # The whole deployment on loopback (scheduler + dag-processor + api-server, Spark standalone, S3
 # server) is the slowest test of `make test`; `make test-deployment` runs it alone.
@@ -115,9 +114,7 @@ def baseline(reference_run):
 @pytest.fixture(scope="module")
 def deployment(s3_server, tmp_path_factory):
     """Spark master + worker and Airflow scheduler, dag-processor and api-server on loopback."""
-    import pyspark
 
-    from jobs.cli.admin import build_package_zip
 
     root = tmp_path_factory.mktemp("deployment")
     logs = root / "logs"
@@ -197,10 +194,10 @@ def upload_seizure(storage, case_id: str, seizure_id: str, evidence: Path, seizu
 
 
 def test_watch_triggers_one_run_per_seizure_on_the_cluster(baseline, deployment, s3_server, tmp_path):
-    from jobs.orchestration.rest import AirflowApi
     from jobs.common import paths
     from jobs.common.config import load_config
     from jobs.common.storage import minio_storage
+    from jobs.orchestration.rest import AirflowApi
     from jobs.synth import generate_seizure
 
     env, cli_env, procs = deployment["env"], deployment["cli_env"], deployment["procs"]

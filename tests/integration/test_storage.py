@@ -12,11 +12,10 @@ from pathlib import Path
 
 import pytest
 from minio.error import S3Error
+from s3support import TEST_ACCESS_KEY, TEST_SECRET_KEY, unique_buckets, write_random_file
 
 from jobs.common.errors import ConfigError, EvidenceIntegrityError, TransferIntegrityError
 from jobs.common.storage import LocalStorage, MinioStorage, StagedStorage, file_digests, minio_credentials
-
-from s3support import TEST_ACCESS_KEY, TEST_SECRET_KEY, unique_buckets, write_random_file
 
 MiB = 1 << 20
 

@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from jobs.common.config import load_config
-from jobs.common.errors import ConfigError, EvidenceIntegrityError
-from jobs.common.storage import LocalStorage
 from jobs.case_report.counts import OVERLAP_COLUMNS
 from jobs.case_report.job import make_case_report
 from jobs.case_report.roles import load_roles, parse_roles
+from jobs.common.config import load_config
+from jobs.common.errors import ConfigError, EvidenceIntegrityError
+from jobs.common.storage import LocalStorage
 
 CASE = "C1"
 COLUMNS = ["record_id", "name", "name_status", "name_key", "id_number", "id_number_status", "phone", "phone_status", "address",

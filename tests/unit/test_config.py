@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from jobs.common.config import (OUTPUT_SECTIONS, ArchiveLimits, Config, Counting, IntakeSettings, LegalRules,
-                                NormalizeSettings, config_dir, load_config)
+from jobs.common.config import OUTPUT_SECTIONS, ArchiveLimits, Config, Counting, IntakeSettings, LegalRules, NormalizeSettings, config_dir, load_config
 from jobs.common.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[2]

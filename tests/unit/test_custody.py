@@ -8,8 +8,17 @@ import io
 import pytest
 
 from jobs.common import paths
-from jobs.common.custody import (HASH_ALGORITHMS, Ledger, begin_stage, commit_stage, hash_stream, is_committed, read_stage_manifest,
-                                 verify_sha256sums, write_sha256sums)
+from jobs.common.custody import (
+    HASH_ALGORITHMS,
+    Ledger,
+    begin_stage,
+    commit_stage,
+    hash_stream,
+    is_committed,
+    read_stage_manifest,
+    verify_sha256sums,
+    write_sha256sums,
+)
 from jobs.common.errors import ConfigError, EvidenceIntegrityError, LedgerError, StageNotCommitted
 from jobs.common.storage import LocalStorage
 

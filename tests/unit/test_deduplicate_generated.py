@@ -12,10 +12,10 @@ import random
 import pytest
 
 from jobs.common.config import load_config
+from jobs.deduplicate.job import load_linkage
 from jobs.deduplicate.transforms import deduplicate
 from jobs.evaluation.metrics import pairwise_and_b3
 from jobs.normalize.transforms import normalize_records
-from jobs.deduplicate.job import load_linkage
 
 SEIZED = datetime.date(2019, 4, 12)
 RAW = ["name_raw", "id_number_raw", "phone_raw", "address_raw", "bank_card_raw", "email_raw"]

@@ -12,7 +12,6 @@ import gzip
 import hashlib
 import io
 import json
-import os
 import tarfile
 import zipfile
 from pathlib import Path
@@ -285,11 +284,15 @@ def test_xls_every_sheet_numbers_as_text_and_precision_lost(tmp_path):
     s1 = book.add_sheet("第1页")
     for c, v in enumerate(["姓名", "手机号", "身份证号"]):
         s1.write(0, c, v)
-    s1.write(1, 0, "张三"); s1.write(1, 1, 13912345678); s1.write(1, 2, ID_A)
+    s1.write(1, 0, "张三")
+    s1.write(1, 1, 13912345678)
+    s1.write(1, 2, ID_A)
     s2 = book.add_sheet("第2页")
     for c, v in enumerate(["姓名", "手机号", "身份证号"]):
         s2.write(0, c, v)
-    s2.write(2, 0, "李四"); s2.write(2, 1, "13812345678"); s2.write(2, 2, float(ID_A))
+    s2.write(2, 0, "李四")
+    s2.write(2, 1, "13812345678")
+    s2.write(2, 2, float(ID_A))
     buf = io.BytesIO()
     book.save(buf)
     items, raw, _, _ = run_intake(tmp_path, {"m.xls": buf.getvalue()})

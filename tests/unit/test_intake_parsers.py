@@ -6,8 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 
-import pytest
-
 from jobs.intake.columns import HeaderMapper
 from jobs.intake.formats.delimited import choose_separator, parse_delimited
 from jobs.intake.formats.json import parse_jsonl

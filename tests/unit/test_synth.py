@@ -11,12 +11,12 @@ from __future__ import annotations
 import collections
 import csv
 import datetime as dt
-import zipfile
 import hashlib
 import io
 import json
 import re
 import unicodedata
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -513,7 +513,7 @@ def test_linkage_truth_names_real_records_and_each_kind_differs_as_documented(se
     kinds = collections.Counter()
     for line in lines:
         rec, src = keys[line["record_key_sha256"]], keys[line["source_key_sha256"]]
-        assert line["person_key_sha256"] in keys and line["person_key_sha256"] not in {l["record_key_sha256"] for l in lines}
+        assert line["person_key_sha256"] in keys and line["person_key_sha256"] not in {other["record_key_sha256"] for other in lines}
         # the source's person is the record's person (chains resolve to the first record)
         person[line["record_key_sha256"]] = line["person_key_sha256"]
         assert person.get(line["source_key_sha256"], line["source_key_sha256"]) == line["person_key_sha256"]

@@ -69,5 +69,5 @@ class Storage(ABC):
             ConfigError: ``dest`` already exists.
         """
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook: only a staged store has something to release
         """Release local resources (scratch folders). The default does nothing."""

@@ -97,7 +97,7 @@ def fit_em(patterns: Sequence[tuple[tuple[int, ...], int]], u: Mapping[str, Sequ
     log_u = {c.name: [math.log(x) for x in u[c.name]] for c in comps}
     converged = False
     it = 0
-    for it in range(1, settings.em_max_iterations + 1):
+    for it in range(1, settings.em_max_iterations + 1):  # noqa: B007 - the last iteration number is reported after the loop
         log_m = {c.name: [math.log(max(x, 1e-300)) for x in m[c.name]] for c in comps}
         wsum = 0.0
         acc = {c.name: [0.0] * len(c.labels()) for c in comps}

@@ -239,7 +239,6 @@ def parse_sql_dump(path: Path, stats: ItemStats, options: ParseOptions) -> Itera
 
         def offset_of(pos: int) -> int:
             while walk["line"] + 1 < len(lines) and starts[walk["line"] + 1] <= pos:
-                ln = lines[walk["line"]]
                 walk["line"] += 1
                 walk["col"] = 0
                 walk["bytes"] = ln_next_offset(walk["line"])
