@@ -1,10 +1,11 @@
 """Typed, frozen configuration, read once at each entry point by :func:`load_config`.
 
 :func:`load_config` is the only reader of ``configs/pipeline.yaml``, ``spark.yaml``,
-``categories.yaml``, ``column_synonyms.yaml`` and of the ``counting`` section of ``linkage.yaml``
-(the ``linkage`` section of that file is read by ``jobs.deduplicate.job.load_linkage`` into
-``LinkageSettings``; it is carried here, as written, for the digest). Every setting has one
-default: the default of its field in one of the dataclasses below, used when the YAML is silent.
+``categories.yaml``, ``column_synonyms.yaml`` and ``linkage.yaml`` (its ``counting`` section into
+:class:`Counting`, its ``linkage`` section into :class:`jobs.common.linkage.LinkageSettings`);
+:func:`read_yaml` is the one YAML reader, also used for ``configs/febrl.yaml`` by the FEBRL
+evaluation. Every setting has one default: the default of its field in one of the dataclasses
+below, used when the YAML is silent.
 
 Precedence: the YAML files in ``configs/`` < environment variables (``CASEFILE_*``) < explicit
 overrides. Secrets (object-store credentials) are read only from the environment, by the storage
@@ -28,6 +29,7 @@ from typing import Any
 import yaml
 
 from jobs.common.errors import ConfigError
+from jobs.common.linkage import LinkageSettings
 
 #: Repository root when running from a checkout or an editable install. ``CASEFILE_REPO_ROOT``
 #: overrides it: a stage started with ``--py-files casefile-jobs.zip`` imports this module from the
@@ -268,9 +270,8 @@ class Config:
     normalize: NormalizeSettings = field(default_factory=NormalizeSettings)
     legal: LegalRules = field(default_factory=LegalRules)
     counting: Counting = field(default_factory=Counting)
-    #: The ``linkage`` section of ``configs/linkage.yaml`` as written (the probable-duplicate model,
-    #: read into ``LinkageSettings`` by ``jobs.deduplicate.job.load_linkage``); here for the digest.
-    linkage: dict[str, Any] = field(default_factory=dict)
+    #: The probable-duplicate model (``configs/linkage.yaml`` ``linkage``); empty when the file is absent.
+    linkage: LinkageSettings = field(default_factory=lambda: LinkageSettings(comparisons=(), blocking_rules=()))
 
     def to_json(self) -> str:
         """Canonical JSON (sorted keys) of every setting; round-trips through :func:`from_json`."""
@@ -286,6 +287,7 @@ class Config:
             "normalize": NormalizeSettings.from_dict(data["normalize"]),
             "legal": LegalRules.from_dict(data["legal"]),
             "counting": Counting.from_dict(data["counting"]),
+            "linkage": LinkageSettings.from_dict(data["linkage"]),
         })
 
     def digest(self) -> str:
@@ -303,16 +305,25 @@ class Config:
 # ------------------------------------------------------------------------------------- loading
 
 
-def _read_yaml(name: str) -> dict[str, Any]:
-    path = config_dir() / name
+def read_yaml(path: str | Path) -> dict[str, Any]:
+    """A YAML mapping from ``path`` (the one YAML reader of casefile).
+
+    Raises:
+        ConfigError: the file is missing or is not a mapping.
+    """
+    path = Path(path)
     try:
         with path.open(encoding="utf-8") as fh:
             data = yaml.safe_load(fh) or {}
     except FileNotFoundError as exc:
         raise ConfigError(f"configuration file missing: {path}") from exc
     if not isinstance(data, dict):
-        raise ConfigError(f"{name} must be a mapping")
+        raise ConfigError(f"{path.name} must be a mapping")
     return data
+
+
+def _read_yaml(name: str) -> dict[str, Any]:
+    return read_yaml(config_dir() / name)
 
 
 def _env_bool(value: str) -> bool:
@@ -407,7 +418,8 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> Config:
         normalize=NormalizeSettings.from_dict(pipeline.get("normalize")),
         legal=_legal_rules(_read_yaml("categories.yaml"), pipeline.get("legal") or {}, env),
         counting=Counting.from_dict(linkage_yaml.get("counting")),
-        linkage=dict(linkage_yaml.get("linkage") or {}),
+        linkage=(LinkageSettings.from_dict(linkage_yaml["linkage"]) if linkage_yaml.get("linkage")
+                 else LinkageSettings(comparisons=(), blocking_rules=())),
     )
     for key, value in (overrides or {}).items():
         config = _override(config, key, value)

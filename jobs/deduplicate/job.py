@@ -10,11 +10,9 @@ Ledger: records in = unique records + exact duplicates (probable duplicates stay
 
 from __future__ import annotations
 
-from jobs.common.config import config_dir
 from jobs.common.custody import Ledger
-from jobs.common.errors import LedgerError
+from jobs.common.errors import ConfigError, LedgerError
 from jobs.deduplicate.counts import bound_counts, category_counts, status_counts
-from jobs.deduplicate.linkage.settings import LinkageSettings
 from jobs.deduplicate.transforms import deduplicate
 from jobs.engine.schemas import CANONICAL_FIELDS
 from jobs.engine.stage import Stage, StageResult, StageRun
@@ -33,7 +31,9 @@ class DeduplicateStage(Stage):
         item_paths = [e["path"] for e in run.read_json("intake", "evidence_items.json")]
         rules = run.config.legal.categories
         counting = run.config.counting.to_dict()
-        settings, linkage_digest = load_linkage()
+        settings = run.config.linkage
+        if not settings.comparisons:
+            raise ConfigError("configs/linkage.yaml: the linkage section (comparisons, blocking_rules) is missing")
         unique, links, result = deduplicate(records, rules, settings, counting, item_categories=run.config.legal.item_categories, paths=item_paths)
         links_back = run.publish("duplicate_links", links, suite="duplicate_links")
         n_links = run.datasets["duplicate_links"]
@@ -52,7 +52,7 @@ class DeduplicateStage(Stage):
             "categories": category_counts(unique_back, rules),
             "bounds": bounds,
             "field_statuses": status_counts(unique_back, CANONICAL_FIELDS),
-            "linkage": {"settings_sha256": linkage_digest, "settings": settings.to_dict(), "counting": counting,
+            "linkage": {"settings_sha256": settings.digest(), "settings": settings.to_dict(), "counting": counting,
                         "model": result.model.to_dict(), "stats": result.stats},
             "method": {"exact_duplicates": ("equal normalized name key, ID number, phone, address, bank card and e-mail; missing equals only missing; "
                                             "survivor = earliest locator (item path, sheet, line)"),
@@ -68,22 +68,6 @@ class DeduplicateStage(Stage):
         return StageResult(ledger, {"datasets": {**run.datasets, "exact_duplicates": n_exact, "probable_duplicates": n_links - n_exact}},
                            f"deduplicate committed: {n_in} records, {n_unique} unique, {n_exact} exact and "
                            f"{n_links - n_exact} probable duplicates, {result.stats['candidate_pairs']} candidate pairs")
-
-
-def load_linkage(path=None):
-    """``(LinkageSettings, SHA-256 of the file)`` from ``configs/linkage.yaml``.
-
-    The file's ``counting`` section is read by :func:`jobs.common.config.load_config`
-    (:class:`jobs.common.config.Counting`).
-    """
-    import hashlib
-
-    import yaml
-
-    path = path or (config_dir() / "linkage.yaml")
-    raw = open(path, "rb").read()
-    data = yaml.safe_load(raw.decode("utf-8"))
-    return LinkageSettings.from_dict(data["linkage"]), hashlib.sha256(raw).hexdigest()
 
 
 if __name__ == "__main__":

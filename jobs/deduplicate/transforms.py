@@ -176,7 +176,7 @@ def deduplicate(records: DataFrame, rules: Sequence[CategoryRule], settings, cou
         records: normalized records (``jobs.normalize.transforms.normalize_records`` output with
             ``record_id`` and the locator columns).
         rules: legal categories, most sensitive first.
-        settings: :class:`jobs.deduplicate.linkage.settings.LinkageSettings`.
+        settings: :class:`jobs.common.linkage.LinkageSettings`.
         counting: the ``counting`` section of ``configs/linkage.yaml`` (see :func:`classify_records`).
         item_categories / paths: see :func:`assign_categories`.
 

@@ -51,7 +51,13 @@ class ValidationReport:
             raise ValidationFailed(f"suite {self.suite!r} failed {len(self.failed)} of {self.evaluated} expectations: " + "; ".join(self.failed))
 
     def to_json_bytes(self) -> bytes:
-        return json.dumps(self.result, sort_keys=True, ensure_ascii=False, indent=2, default=str).encode("utf-8")
+        """The GX result as canonical JSON, without the wall-clock ``batch_markers.ge_load_time`` that
+        GX stamps on every batch: the report is a bundle file, and a rerun must give the same bytes."""
+        result = json.loads(json.dumps(self.result, default=str))
+        markers = (result.get("meta") or {}).get("batch_markers")
+        if isinstance(markers, dict):
+            markers.pop("ge_load_time", None)
+        return json.dumps(result, sort_keys=True, ensure_ascii=False, indent=2).encode("utf-8")
 
 
 def _context():

@@ -14,11 +14,9 @@ import re
 import time
 from typing import Any
 
-import yaml
-
-from jobs.common.config import config_dir
+from jobs.common.config import config_dir, read_yaml
+from jobs.common.linkage import LinkageSettings
 from jobs.deduplicate.linkage import probable_duplicates
-from jobs.deduplicate.linkage.settings import LinkageSettings
 from jobs.evaluation.metrics import pairwise_and_b3
 
 
@@ -48,7 +46,7 @@ def load_febrl(spark, name: str, config: dict[str, Any]):
 def run_febrl(spark, name: str, config_path=None) -> dict[str, Any]:
     """Run one FEBRL dataset; returns the metrics, candidate pairs, model source and seconds."""
     path = config_path or (config_dir() / "febrl.yaml")
-    config = yaml.safe_load(open(path, encoding="utf-8"))
+    config = read_yaml(path)
     linkage = dict(config["linkage"])
     spec = config["datasets"][name]
     if spec.get("one_to_one"):

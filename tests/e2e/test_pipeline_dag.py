@@ -119,6 +119,11 @@ def test_fail_then_rerun_is_byte_identical(world, clean_run):
     second = bundle_of(world["home"], "manual__2026-01-02T00:00:00+00:00")
     for name in DATA_FILES:
         assert sha256(second / name) == sha256(clean_run["bundle"] / name), name
+    # the validation reports are bundle files too: no wall-clock value in them (GX's ge_load_time)
+    reports = sorted(p.relative_to(second).as_posix() for p in (second / "validation").iterdir())
+    assert reports == sorted(p.relative_to(clean_run["bundle"]).as_posix() for p in (clean_run["bundle"] / "validation").iterdir())
+    for name in reports:
+        assert sha256(second / name) == sha256(clean_run["bundle"] / name), name
     assert casefile(world["env"], "verify", str(second)).returncode == 0
 
 

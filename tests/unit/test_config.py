@@ -113,7 +113,7 @@ def test_the_digest_covers_exactly_the_sections_the_stages_use():
     for changed in (dataclasses.replace(c, counting=Counting()),
                     dataclasses.replace(c, normalize=NormalizeSettings()),
                     dataclasses.replace(c, synonyms={}),
-                    dataclasses.replace(c, linkage={**c.linkage, "threshold_match_probability": 0.5}),
+                    dataclasses.replace(c, linkage=dataclasses.replace(c.linkage, threshold_match_probability=0.5)),
                     dataclasses.replace(c, legal=dataclasses.replace(c.legal, tier_serious=2.0))):
         assert changed.digest() != c.digest()
 

@@ -12,7 +12,6 @@ import random
 import pytest
 
 from jobs.common.config import load_config
-from jobs.deduplicate.job import load_linkage
 from jobs.deduplicate.transforms import deduplicate
 from jobs.evaluation.metrics import pairwise_and_b3
 from jobs.normalize.transforms import normalize_records
@@ -82,7 +81,7 @@ def test_generated_probable_duplicates_precision_and_recall(spark):
     schema = ("record_id string, item_sha256 string, item_path string, sheet string, line_number long, byte_offset long, "
               + ", ".join(f"{c} string" for c in RAW) + ", extra string")
     records = normalize_records(spark.createDataFrame(data, schema), reference_date=SEIZED)
-    settings, _ = load_linkage()
+    settings = load_config().linkage
     config = load_config()
     unique, links, result = deduplicate(records, config.legal.categories, settings, config.counting.to_dict())
     got = unique.select("record_id", "probable_survivor_record_id", "count_status").collect()

@@ -10,10 +10,10 @@ import datetime
 
 import pytest
 
-from jobs.common.config import REPO_ROOT, load_config
+from jobs.common.config import load_config
+from jobs.common.linkage import Comparison, LinkageSettings
 from jobs.deduplicate.counts import bound_counts
 from jobs.deduplicate.linkage.em import fit_em
-from jobs.deduplicate.linkage.settings import Comparison, LinkageSettings
 from jobs.deduplicate.transforms import deduplicate
 from jobs.normalize.transforms import normalize_records
 
@@ -24,10 +24,8 @@ RAW = ["name_raw", "id_number_raw", "phone_raw", "address_raw", "bank_card_raw",
 
 
 def linkage():
-    import yaml
-
-    data = yaml.safe_load((REPO_ROOT / "configs" / "linkage.yaml").read_text(encoding="utf-8"))
-    return LinkageSettings.from_dict(data["linkage"]), data["counting"]
+    config = load_config()
+    return config.linkage, config.counting.to_dict()
 
 
 def run(spark, rows):

@@ -38,7 +38,8 @@ by ``records × max_block_size`` per rule.
 
 Modules (this package's surface is :func:`probable_duplicates` and :class:`ProbableResult`):
 
-- :mod:`~jobs.deduplicate.linkage.settings`: ``LinkageSettings``, ``Comparison``, ``NULL_LEVEL``,
+- :mod:`jobs.common.linkage`: ``LinkageSettings``, ``Comparison`` (a section of the configuration);
+- :mod:`~jobs.deduplicate.linkage.settings`: ``NULL_LEVEL``,
   default ``m`` / ``u``;
 - :mod:`~jobs.deduplicate.linkage.blocking`: candidate pairs, the hash-chosen ``u`` sample;
 - :mod:`~jobs.deduplicate.linkage.comparisons`: agreement levels, comparison vectors γ, cannot-link;
@@ -55,12 +56,13 @@ from typing import Any
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from jobs.common.linkage import LinkageSettings
 from jobs.deduplicate.linkage.blocking import blocking_columns, candidate_pairs, sample_pairs
 from jobs.deduplicate.linkage.clustering import constrained_clusters
 from jobs.deduplicate.linkage.comparisons import compare_pairs, level_labels, side_columns
 from jobs.deduplicate.linkage.em import FittedModel, comparison_patterns, estimate_u, fit_em
 from jobs.deduplicate.linkage.scoring import score_pairs
-from jobs.deduplicate.linkage.settings import LinkageSettings, defaults
+from jobs.deduplicate.linkage.settings import defaults
 
 __all__ = ["ProbableResult", "probable_duplicates"]
 

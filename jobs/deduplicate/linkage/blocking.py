@@ -17,7 +17,7 @@ from functools import reduce
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from jobs.deduplicate.linkage.settings import LinkageSettings
+from jobs.common.linkage import LinkageSettings
 
 
 def _rule_key(rule: Sequence[str]) -> tuple[Column, Column]:

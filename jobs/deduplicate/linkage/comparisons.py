@@ -13,7 +13,8 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from jobs.deduplicate.linkage.settings import NULL_LEVEL, Comparison, LinkageSettings
+from jobs.common.linkage import Comparison, LinkageSettings
+from jobs.deduplicate.linkage.settings import NULL_LEVEL
 
 
 def _masked_compatible(a: Column, b: Column) -> Column:

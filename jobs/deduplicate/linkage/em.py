@@ -22,7 +22,8 @@ from typing import Any
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from jobs.deduplicate.linkage.settings import NULL_LEVEL, LinkageSettings, defaults
+from jobs.common.linkage import LinkageSettings
+from jobs.deduplicate.linkage.settings import NULL_LEVEL, defaults
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,9 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from jobs.common.linkage import LinkageSettings
 from jobs.deduplicate.linkage.em import FittedModel
-from jobs.deduplicate.linkage.settings import NULL_LEVEL, LinkageSettings
+from jobs.deduplicate.linkage.settings import NULL_LEVEL
 
 
 def score_pairs(compared: DataFrame, model: FittedModel, settings: LinkageSettings) -> DataFrame:

@@ -1,100 +1,18 @@
-"""Settings of the probable-duplicate model: the compared fields, blocking rules, EM and guard-rail knobs.
+"""Model constants over the typed settings: the null level and the default ``m`` and ``u``.
 
-:class:`LinkageSettings` is ``configs/linkage.yaml`` (or ``configs/febrl.yaml``) as a frozen
-dataclass that round-trips to JSON; its :meth:`LinkageSettings.digest` is recorded with every
-count. :class:`Comparison` is one compared field with its agreement levels; :data:`NULL_LEVEL` is
-the level of a pair where either side is missing; :func:`defaults` gives the default ``m`` and
-``u`` per level (used when there are too few pairs for EM, or no pairs to sample ``u`` from).
+The settings themselves (:class:`jobs.common.linkage.LinkageSettings`, :class:`jobs.common.linkage.Comparison`)
+are a section of the configuration, read once by :func:`jobs.common.config.load_config`.
+:data:`NULL_LEVEL` is the level of a pair where either side is missing; :func:`defaults` gives the
+default ``m`` and ``u`` per level (used when there are too few pairs for EM, or no pairs to sample
+``u`` from).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import math
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
-from typing import Any
-
-import yaml
+from jobs.common.linkage import LinkageSettings
 
 #: Comparison level of a pair where either side is missing (weight 0: no evidence).
 NULL_LEVEL = -1
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """One compared field: ``column`` on both sides, agreement ``levels`` best first.
-
-    Level kinds: ``exact``; ``masked`` (one side has ``*`` and every other character matches, same
-    length); ``lower`` (equal ignoring case); ``levenshtein:K`` (edit distance ≤ K, Levenshtein
-    1966); ``prefix:K`` (first K characters equal). Two implicit levels follow: ``else`` (index
-    ``len(levels)``) and ``null`` (index -1, either side missing).
-    """
-
-    name: str
-    column: str
-    levels: tuple[str, ...]
-
-    def labels(self) -> tuple[str, ...]:
-        return (*self.levels, "else")
-
-
-@dataclass(frozen=True)
-class LinkageSettings:
-    """Settings of the probable-duplicate model (``configs/linkage.yaml``), round-trip to JSON."""
-
-    comparisons: tuple[Comparison, ...]
-    blocking_rules: tuple[tuple[str, ...], ...]
-    max_block_size: int = 50
-    u_sample_pairs: int = 200_000
-    threshold_match_probability: float = 0.99
-    near_threshold_weight: float = 2.0
-    em_max_iterations: int = 200
-    em_tolerance: float = 1e-9
-    em_min_pairs: int = 200
-    prior: float = 0.1
-    default_m: Mapping[str, float] = field(default_factory=dict)
-    default_u: Mapping[str, float] = field(default_factory=dict)
-    distinct_identifiers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    sufficient_alone: tuple[str, ...] = ()
-    identity_fields: tuple[str, ...] = ()
-    min_agreeing_fields: int = 2
-    record_id: str = "record_id"
-    order_by: tuple[str, ...] = ("record_id",)
-
-    @property
-    def threshold_match_weight(self) -> float:
-        p = self.threshold_match_probability
-        return math.log2(p / (1.0 - p))
-
-    def to_dict(self) -> dict[str, Any]:
-        return json.loads(json.dumps(asdict(self), sort_keys=True))
-
-    def digest(self) -> str:
-        """SHA-256 of the canonical JSON of the settings (recorded with every count)."""
-        text = json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-    @staticmethod
-    def from_dict(data: Mapping[str, Any]) -> "LinkageSettings":
-        d = dict(data)
-        d.update(d.pop("guards", None) or {})
-        d["comparisons"] = tuple(Comparison(c["name"], c["column"], tuple(str(x) for x in c["levels"])) for c in d["comparisons"])
-        d["blocking_rules"] = tuple(tuple(str(x) for x in r) for r in d["blocking_rules"])
-        d["distinct_identifiers"] = {k: tuple(v) for k, v in (d.get("distinct_identifiers") or {}).items()}
-        for key in ("sufficient_alone", "identity_fields", "order_by"):
-            if key in d:
-                d[key] = tuple(d[key] or ())
-        d["default_m"] = dict(d.get("default_m") or {})
-        d["default_u"] = dict(d.get("default_u") or {})
-        return LinkageSettings(**d)
-
-    @staticmethod
-    def from_yaml(path: str | Path) -> "LinkageSettings":
-        with open(path, encoding="utf-8") as fh:
-            return LinkageSettings.from_dict(yaml.safe_load(fh)["linkage"])
 
 
 def defaults(settings: LinkageSettings, kind: str) -> dict[str, list[float]]:
