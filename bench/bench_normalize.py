@@ -40,6 +40,7 @@ from pyspark.sql import functions as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from jobs.common import fields
 from jobs.engine import schemas  # noqa: E402
 from jobs.engine.session import get_spark  # noqa: E402
 from jobs.normalize.expressions import FULLWIDTH_TO_ASCII  # noqa: E402
@@ -240,7 +241,7 @@ def run(rows: int, *, master: str, driver_memory: str, workdir: str) -> dict:
     cpu_seconds = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
 
     out = spark.read.parquet(out_path)
-    status_columns = [f"{f}_status" for f in schemas.CANONICAL_FIELDS]
+    status_columns = [f"{f}_status" for f in fields.CANONICAL_FIELDS]
     status_counts = {
         column: {r[column]: r["count"] for r in out.groupBy(column).count().collect()} for column in status_columns
     }

@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from jobs.case_report.roles import Role
+from jobs.common.fields import CONTENT_KEY_COLUMNS, GOOD_STATUSES
 from jobs.export.bundle import Bundle
 
 #: Field statuses whose value identifies a person across seizures (the same pair as
 #: ``jobs.deduplicate.transforms.GOOD_STATUSES``).
-GOOD_STATUSES = ("valid", "repaired")
 
 #: Columns of ``cross_seizure_overlap.csv``, in order.
 OVERLAP_COLUMNS: tuple[str, ...] = (
@@ -42,19 +42,19 @@ def read_records(spark, bundle: Bundle, role: Role, category_keys: Sequence[str]
     """
     from pyspark.sql import functions as F
 
-    from jobs.deduplicate.transforms import CONTENT_COLUMNS, with_content_key
+    from jobs.deduplicate.transforms import with_content_key
 
     df = (spark.read.option("header", True).option("multiLine", True).option("escape", '"').option("quote", '"')
           .option("encoding", "UTF-8").option("inferSchema", False).csv(str(bundle.folder / "records.csv")))
     df = df.toDF(*[c.lstrip("\ufeff") for c in df.columns])
     orig = set(df.columns)
-    for c in ("count_status", "lower_category", "content_key", "id_number_status", "phone_status", *CONTENT_COLUMNS):
+    for c in ("count_status", "lower_category", "content_key", "id_number_status", "phone_status", *CONTENT_KEY_COLUMNS):
         if c not in df.columns:
             df = df.withColumn(c, F.lit(None).cast("string"))
     if "content_key" in orig:
         keyed = df
     else:
-        keyed = with_content_key(df.drop("content_key"), CONTENT_COLUMNS)
+        keyed = with_content_key(df.drop("content_key"), CONTENT_KEY_COLUMNS)
     ranks = F.create_map(*[x for i, k in enumerate(category_keys) for x in (F.lit(k), F.lit(i))])
     status = F.coalesce(F.col("count_status"), F.lit("counted"))
     lower_cat = F.col("lower_category") if "lower_category" in orig else F.col("category")

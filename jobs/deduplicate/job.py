@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from jobs.common.custody import Ledger
 from jobs.common.errors import ConfigError, LedgerError
+from jobs.common.fields import CANONICAL_FIELDS
 from jobs.deduplicate.counts import bound_counts, category_counts, status_counts
 from jobs.deduplicate.transforms import deduplicate
-from jobs.engine.schemas import CANONICAL_FIELDS
 from jobs.engine.stage import Stage, StageResult, StageRun
 
 STAGE = "deduplicate"

@@ -19,14 +19,12 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from jobs.common.config import CategoryRule
-from jobs.engine.schemas import LOCATOR_ORDER
+from jobs.common.fields import CANONICAL_FIELDS, CONTENT_KEY_COLUMNS, GOOD_STATUSES, LOCATOR_ORDER
 
-#: Normalized columns that make up a record's information, in key order.
-CONTENT_COLUMNS: tuple[str, ...] = ("name_key", "id_number", "phone", "address", "bank_card", "email")
 _MISSING = "\u0000"  # stands for a missing value inside the content key; never part of a real value
 
 
-def with_content_key(df: DataFrame, columns: Sequence[str] = CONTENT_COLUMNS) -> DataFrame:
+def with_content_key(df: DataFrame, columns: Sequence[str] = CONTENT_KEY_COLUMNS) -> DataFrame:
     """Add ``content_key`` (string, SHA-256 hex) of the normalized information of each record.
 
     In: the ``columns`` (string, nullable; a field whose status is ``missing`` is NULL).
@@ -98,7 +96,6 @@ def exact_duplicates(df: DataFrame, category_keys: Sequence[str]) -> tuple[DataF
 # ----------------------------------------------------------------------------------- counting rules
 
 #: Statuses of a field that carries a true, complete value.
-GOOD_STATUSES: tuple[str, ...] = ("valid", "repaired")
 COUNT_STATUSES: tuple[str, ...] = ("counted", "bare_phone", "untrue", "masked_unidentifiable")
 
 
@@ -189,7 +186,6 @@ def deduplicate(records: DataFrame, rules: Sequence[CategoryRule], settings, cou
         ``result``: the :class:`jobs.deduplicate.linkage.ProbableResult`.
     """
     from jobs.deduplicate.linkage import probable_duplicates
-    from jobs.engine.schemas import CANONICAL_FIELDS
 
     keys = [r.key for r in rules]
     keyed = assign_categories(with_content_key(records), rules, item_categories, paths)

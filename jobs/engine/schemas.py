@@ -16,15 +16,7 @@ from __future__ import annotations
 
 from pyspark.sql import types as T
 
-#: Canonical personal-information fields, in the order they appear in every output.
-CANONICAL_FIELDS: tuple[str, ...] = ("name", "id_number", "phone", "address", "bank_card", "email")
-
-#: Field statuses (issue 4): the value as read is already canonical / was cleaned into canonical
-#: form / is present but cannot be a true value / is partly hidden (``138****1234``) / is absent or
-#: a placeholder for "no value".
-#: ``ambiguous`` (addresses only): a district name shared by several places with no evidence in
-#: the record to pick one (朝阳区: 北京市 or 吉林省长春市); the candidates are listed.
-FIELD_STATUSES: tuple[str, ...] = ("valid", "repaired", "invalid", "masked", "missing", "ambiguous")
+from jobs.common.fields import FIELDS
 
 #: The locator of a raw record: which evidence item, which sheet (``""`` when the format has no
 #: sheets), which line or row (1-based, as a person counts them in a text editor or in Excel) and,
@@ -40,7 +32,7 @@ LOCATOR_FIELDS = [
 
 RAW_RECORD = T.StructType(
     LOCATOR_FIELDS
-    + [T.StructField(f"{f}_raw", T.StringType(), True) for f in CANONICAL_FIELDS]
+    + [T.StructField(f.raw_column, T.StringType(), True) for f in FIELDS]
     + [T.StructField("extra", T.StringType(), False)]
 )
 
@@ -57,5 +49,3 @@ QUARANTINE = T.StructType(
     ]
 )
 
-#: Locator columns in the order used to pick the earliest record of a cluster.
-LOCATOR_ORDER: tuple[str, ...] = ("item_path", "sheet", "line_number")

@@ -29,13 +29,12 @@ from typing import Any
 from jobs.common import paths
 from jobs.common.custody import HASH_ALGORITHMS, canonical_json, hash_file, verify_sha256sums
 from jobs.common.errors import EvidenceIntegrityError
+from jobs.common.fields import FIELDS, LOCATOR_COLUMNS
 from jobs.common.storage import Storage
 
 #: Byte order mark written at the start of every CSV of a bundle (Excel on zh-CN Windows reads
 #: UTF-8 only with it).
 BOM = "\ufeff".encode("utf-8")
-#: Locator columns of a record, in the order ``records.csv`` gives them.
-LOCATOR = ["item_sha256", "item_path", "sheet", "line_number", "byte_offset"]
 
 
 # --------------------------------------------------------------------------- CSV
@@ -44,16 +43,10 @@ LOCATOR = ["item_sha256", "item_path", "sheet", "line_number", "byte_offset"]
 def record_columns(available: Sequence[str]) -> list[str]:
     """Columns of ``records.csv`` in a fixed order: id, per field (raw, value, status, reason and
     derived values), category, cluster size, locator."""
-    from jobs.engine.schemas import CANONICAL_FIELDS  # pyspark at import: keep this module light
-
     cols = ["record_id"]
-    derived = {"name": ["name_key"], "id_number": ["id_birth_date", "id_sex", "id_region_code", "id_region_status", "id_review"],
-               "phone": ["phone_kind"], "bank_card": ["bank_card_luhn"],
-               "address": ["address_province", "address_city", "address_district", "address_division_code",
-                           "address_remainder", "address_candidates", "address_division_source"]}
-    for f in CANONICAL_FIELDS:
-        cols += [f"{f}_raw", f, f"{f}_status", f"{f}_reason", *derived.get(f, [])]
-    cols += ["category", "cluster_size", "count_status", "exclusion_reason", "probable_survivor_record_id", "lower_category", *LOCATOR, "extra"]
+    for spec in FIELDS:
+        cols += spec.record_columns()
+    cols += ["category", "cluster_size", "count_status", "exclusion_reason", "probable_survivor_record_id", "lower_category", *LOCATOR_COLUMNS, "extra"]
     return [c for c in cols if c in available]
 
 

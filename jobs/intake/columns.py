@@ -38,7 +38,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from jobs.engine.schemas import CANONICAL_FIELDS
+from jobs.common.fields import CANONICAL_FIELDS
 
 if TYPE_CHECKING:  # the parsers import this module: no run-time import back
     from jobs.intake.formats.rows import ItemStats

@@ -14,7 +14,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from jobs.engine.schemas import CANONICAL_FIELDS
+from jobs.common.fields import CANONICAL_FIELDS
 from jobs.intake.columns import HeaderMapper
 from jobs.intake.formats.rows import ParsedRow
 

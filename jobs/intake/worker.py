@@ -10,7 +10,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from jobs.engine.schemas import CANONICAL_FIELDS
+from jobs.common.fields import CANONICAL_FIELDS
 from jobs.intake.columns import HeaderMapper, column_mapping
 from jobs.intake.formats import PARSERS, detect_format
 from jobs.intake.formats.rows import UNREADABLE_ITEM, UNSUPPORTED_FORMAT, ItemStats, ParsedRow, ParseOptions

@@ -4,7 +4,7 @@ What every field normalizer uses (:mod:`jobs.normalize.id_numbers`, :mod:`~jobs.
 :mod:`~jobs.normalize.names`, :mod:`~jobs.normalize.addresses`, :mod:`~jobs.normalize.bank_cards`,
 :mod:`~jobs.normalize.emails`, and :mod:`~jobs.normalize.dates` / :mod:`~jobs.normalize.identifiers`):
 
-- the statuses (``jobs.engine.schemas.FIELD_STATUSES`` minus ``ambiguous``, which only
+- the statuses (``jobs.common.fields.FIELD_STATUSES`` minus ``ambiguous``, which only
   :mod:`jobs.normalize.addresses` sets), the "no value" tokens, full-width folding and the
   whitespace set seen in seized data;
 - Column helpers: :func:`trim`, :func:`fold`, :func:`delete`, :func:`strip_apostrophes`,

@@ -3,11 +3,11 @@
 Pure DataFrame -> DataFrame transforms: every function adds columns and drops nothing; the raw
 ``<field>_raw`` columns and every other column pass through untouched.
 
-For each canonical field ``f`` (``jobs.engine.schemas.CANONICAL_FIELDS``) a normalizer adds
+For each canonical field ``f`` (``jobs.common.fields.CANONICAL_FIELDS``) a normalizer adds
 
 - ``f`` (string): the normalized value, or NULL when the field is missing (and for phone numbers
   without an area code, which cannot be made complete);
-- ``f_status`` (string, never NULL): one of ``jobs.engine.schemas.FIELD_STATUSES``;
+- ``f_status`` (string, never NULL): one of ``jobs.common.fields.FIELD_STATUSES``;
 - ``f_reason`` (string): a snake_case reason code, NULL exactly when the status is ``valid``.
 
 Reason codes shared by every field:
@@ -47,10 +47,11 @@ the field normalizers it applies, re-exported in ``__all__``):
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from pyspark.sql import DataFrame
 
+from jobs.common.fields import FIELDS
 from jobs.normalize.addresses import normalize_addresses, resolve_address_divisions
 from jobs.normalize.bank_cards import normalize_bank_cards
 from jobs.normalize.emails import normalize_emails
@@ -62,6 +63,7 @@ __all__ = [
     "normalize_addresses",
     "normalize_bank_cards",
     "normalize_emails",
+    "field_normalizers",
     "normalize_id_numbers",
     "normalize_names",
     "normalize_phones",
@@ -70,6 +72,25 @@ __all__ = [
     "id_region_statuses",
     "id_review_flags",
 ]
+
+
+def field_normalizers(*, reference_date: datetime.date, protected_chars: Sequence[str] = ("於",)) -> dict[str, Callable[[DataFrame], DataFrame]]:
+    """The normalizer of each field of the registry (``jobs.common.fields.FIELDS``), keyed by field name.
+
+    Each takes and returns a DataFrame and adds the field's value, status and reason columns and
+    its own derived columns (the ID region status, the review flag and the address divisions, which
+    read several fields, are added after all of them by :func:`normalize_records`).
+    ``tests/unit/test_fields.py`` checks that every registered field has a normalizer and that
+    :func:`normalize_records` adds exactly the columns the registry names.
+    """
+    return {
+        "name": lambda df: normalize_names(df, protected_chars=protected_chars),
+        "id_number": lambda df: normalize_id_numbers(df, reference_date=reference_date),
+        "phone": normalize_phones,
+        "address": normalize_addresses,
+        "bank_card": normalize_bank_cards,
+        "email": normalize_emails,
+    }
 
 
 def normalize_records(
@@ -103,12 +124,10 @@ def normalize_records(
     Raises:
         ValueError: if a raw column is absent.
     """
-    out = normalize_names(df, protected_chars=protected_chars)
-    out = normalize_id_numbers(out, reference_date=reference_date)
-    out = normalize_phones(out)
-    out = normalize_addresses(out)
-    out = normalize_bank_cards(out)
-    out = normalize_emails(out)
+    normalizers = field_normalizers(reference_date=reference_date, protected_chars=protected_chars)
+    out = df
+    for spec in FIELDS:
+        out = normalizers[spec.name](out)
     out = id_region_statuses(out)
     out = id_review_flags(out, reference_date=reference_date)
     return resolve_address_divisions(out)

@@ -27,7 +27,7 @@ UnionPay-like ``62`` card numbers with a Luhn digit) and combined with ``random.
 E-mail domains are the reserved ``example.*`` names (RFC 2606), so no address can be a real mailbox.
 
 What a record is and when two rows are the same record is the contract stated in the module brief and
-restated in :mod:`jobs.synth.contract`: six canonical fields (``jobs.engine.schemas.CANONICAL_FIELDS``), each
+restated in :mod:`jobs.synth.contract`: six canonical fields (``jobs.common.fields.CANONICAL_FIELDS``), each
 normalized; two rows are exact duplicates when all six normalized values are equal (missing equals
 only missing). Every distinct record ("base record") gets a fresh identifier from a bijection (ID
 number and/or mobile number), and the generator verifies at the end that no two base records share a

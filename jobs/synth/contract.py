@@ -1,7 +1,7 @@
 """The normalization contract the pipeline implements, restated as an oracle, and the record key digests.
 
 What a record is and when two rows are the same record: six canonical fields
-(``jobs.engine.schemas.CANONICAL_FIELDS``), each normalized by its rule below (``spec_name``,
+(``jobs.common.fields.CANONICAL_FIELDS``), each normalized by its rule below (``spec_name``,
 ``_spec_id_number``, ``_spec_phone``, ...); two rows are exact duplicates when all six normalized
 values are equal (missing equals only missing). The generator checks every row it writes against
 :func:`spec_key` and names records in ``linkage_truth.csv`` by :func:`record_key_sha256`; the
@@ -18,7 +18,7 @@ import re
 
 from jobs.synth.identifiers import id_check_char
 
-# Positions of the canonical fields in a record tuple (jobs.engine.schemas.CANONICAL_FIELDS order).
+# Positions of the canonical fields in a record tuple (jobs.common.fields.CANONICAL_FIELDS order).
 NAME, ID_NUMBER, PHONE, ADDRESS, BANK_CARD, EMAIL = range(6)
 
 #: Placeholders written for a missing hotel Mobile/EMail (DOMAIN.md §5 list, the pipeline reads them as missing).

@@ -6,12 +6,13 @@ import pytest
 from pyspark.testing import assertDataFrameEqual
 
 from jobs.common.config import load_config
+from jobs.common.fields import CONTENT_KEY_COLUMNS
 from jobs.deduplicate.counts import category_counts
-from jobs.deduplicate.transforms import CONTENT_COLUMNS, assign_categories, exact_duplicates, with_content_key
+from jobs.deduplicate.transforms import assign_categories, exact_duplicates, with_content_key
 
 pytestmark = pytest.mark.spark
 
-COLS = ["record_id", "item_path", "sheet", "line_number", "item_sha256", *CONTENT_COLUMNS,
+COLS = ["record_id", "item_path", "sheet", "line_number", "item_sha256", *CONTENT_KEY_COLUMNS,
         "id_number_status", "bank_card_status", "phone_status"]
 
 

@@ -127,10 +127,10 @@ def test_normalize_records_resolves_with_evidence_from_the_same_record(spark):
     22010419850615105: S = 14+18+0+5+0+16+2+9+48+15+0+54+10+25+8+0+10 = 234, 234 mod 11 = 3 -> ``9``,
     so 220104198506151059 is a valid number issued in 长春市朝阳区 (220104). 010 is Beijing.
     """
-    from jobs.engine import schemas
+    from jobs.common import fields
     from jobs.normalize.transforms import normalize_records
 
-    raw_cols = [f"{f}_raw" for f in schemas.CANONICAL_FIELDS]
+    raw_cols = [f"{f}_raw" for f in fields.CANONICAL_FIELDS]
     rows = [
         ("r1", None, "220104198506151059", None, "朝阳区建国路88号", None, None),
         ("r2", None, None, "010-12345678", "朝阳区建国路88号", None, None),

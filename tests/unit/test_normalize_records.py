@@ -8,13 +8,13 @@ import pytest
 from pyspark.sql import functions as F
 from pyspark.testing import assertDataFrameEqual
 
-from jobs.engine import schemas
+from jobs.common import fields
 from jobs.normalize.transforms import normalize_records
 
 pytestmark = pytest.mark.spark
 
 SEIZED = datetime.date(2019, 4, 12)
-RAW_COLUMNS = [f"{f}_raw" for f in schemas.CANONICAL_FIELDS]
+RAW_COLUMNS = [f"{f}_raw" for f in fields.CANONICAL_FIELDS]
 ADDED_COLUMNS = [
     "name", "name_key", "name_status", "name_reason",
     "id_number", "id_number_status", "id_number_reason", "id_birth_date", "id_sex", "id_region_code",
@@ -61,9 +61,9 @@ def test_garbage_never_raises_and_status_is_always_set(spark):
     df = spark.createDataFrame(rows, "row int, " + ", ".join(f"{c} string" for c in RAW_COLUMNS))
     out = normalize_records(df, reference_date=SEIZED)
     checks = []
-    for field in schemas.CANONICAL_FIELDS:
+    for field in fields.CANONICAL_FIELDS:
         status, reason = F.col(f"{field}_status"), F.col(f"{field}_reason")
-        checks.append(F.sum((~status.isin(*schemas.FIELD_STATUSES) | status.isNull()).cast("int")))
+        checks.append(F.sum((~status.isin(*fields.FIELD_STATUSES) | status.isNull()).cast("int")))
         checks.append(F.sum(((status == "valid") != reason.isNull()).cast("int")))
         # NULL value exactly when missing, except a phone without area code (never glued to +86)
         null_allowed = (status == "missing") | (F.coalesce(reason, F.lit("")) == "no_area_code")
