@@ -6,7 +6,6 @@ import argparse
 from pathlib import Path
 
 from jobs.cli.admin import open_storage
-from jobs.common import paths
 
 
 def verify_bundle(folder: Path) -> list[str]:
@@ -27,24 +26,21 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_pull(args: argparse.Namespace) -> int:
-    storage = open_storage()
-    pointer = paths.latest_pointer(args.case, args.seizure)
-    if not storage.exists("casefiles", pointer):
-        print(f"casefile: no published case file for {args.case}/{args.seizure}")
-        return 1
-    run_key = storage.read_bytes("casefiles", pointer).decode().strip()
-    prefix = f"{paths.evidence_prefix(args.case, args.seizure)}/{run_key}"
+    """Copy the latest bundle of a seizure and verify it (:func:`jobs.export.bundle.fetch_bundle`,
+    the same fetch the case report uses)."""
+    from jobs.common.errors import EvidenceIntegrityError
+    from jobs.export.bundle import fetch_bundle
+
     dest = Path(args.dest)
     if dest.exists() and any(dest.iterdir()):
         print(f"casefile: destination {dest} is not empty")
         return 1
-    for key in storage.list("casefiles", prefix):
-        storage.get_file("casefiles", key, dest / key[len(prefix) + 1:])
-    problems = verify_bundle(dest)
-    if problems:
-        print("casefile pull: verification FAILED\n  " + "\n  ".join(problems))
+    try:
+        bundle = fetch_bundle(open_storage(), args.case, args.seizure, dest)
+    except EvidenceIntegrityError as exc:
+        print(f"casefile pull: {exc}")
         return 1
-    print(f"casefile pull: {args.case}/{args.seizure} run {run_key} → {dest} (verified)")
+    print(f"casefile pull: {args.case}/{args.seizure} run {bundle.run_key} → {dest} (verified)")
     return 0
 
 
