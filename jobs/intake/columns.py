@@ -38,6 +38,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from jobs.common.config import IntakeSettings
 from jobs.common.fields import CANONICAL_FIELDS
 
 if TYPE_CHECKING:  # the parsers import this module: no run-time import back
@@ -110,7 +111,7 @@ def looks_like_data(cells: Sequence[str | None]) -> bool:
     return False
 
 
-def infer_fields(rows: Iterable[Sequence[str | None]], width: int, *, min_share: float = 0.8
+def infer_fields(rows: Iterable[Sequence[str | None]], width: int, *, min_share: float = IntakeSettings.infer_min_share
                  ) -> tuple[list[str | None], dict[str, dict[str, Any]]]:
     """Infer canonical fields of a headerless table from a sample of its rows.
 

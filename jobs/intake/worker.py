@@ -10,6 +10,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from jobs.common.config import IntakeSettings
 from jobs.common.fields import CANONICAL_FIELDS
 from jobs.intake.columns import HeaderMapper, column_mapping
 from jobs.intake.formats import PARSERS, detect_format
@@ -43,13 +44,13 @@ def write_empty_parts(out_dir: str) -> None:
 
 def parse_options(synonyms: Mapping[str, Iterable[str]], settings: Mapping[str, Any] | None = None) -> ParseOptions:
     """Parser options from the synonyms table and the ``intake`` settings (configs/pipeline.yaml)."""
-    settings = settings or {}
+    intake = IntakeSettings.from_dict(settings)  # the one set of defaults, and the same validation
     return ParseOptions(
         header_names=HeaderMapper(synonyms).names,
-        header_search_rows=int(settings.get("header_search_rows", 50)),
-        max_quoted_lines=int(settings.get("max_quoted_lines", 50)),
-        infer_sample_rows=int(settings.get("infer_sample_rows", 1000)),
-        infer_min_share=float(settings.get("infer_min_share", 0.8)),
+        header_search_rows=intake.header_search_rows,
+        max_quoted_lines=intake.max_quoted_lines,
+        infer_sample_rows=intake.infer_sample_rows,
+        infer_min_share=intake.infer_min_share,
     )
 
 

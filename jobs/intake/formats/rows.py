@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from jobs.common.config import IntakeSettings
 from jobs.intake.columns import header_key
 
 # Reason codes of rows that cannot be used (quarantine.csv).
@@ -58,11 +59,12 @@ class ParseOptions:
         infer_min_share: least share of a column's values that must match a content rule.
     """
 
+    # One default per setting: the field defaults of jobs.common.config.IntakeSettings.
     header_names: frozenset[str] = frozenset()
-    header_search_rows: int = 50
-    max_quoted_lines: int = 50
-    infer_sample_rows: int = 1000
-    infer_min_share: float = 0.8
+    header_search_rows: int = IntakeSettings.header_search_rows
+    max_quoted_lines: int = IntakeSettings.max_quoted_lines
+    infer_sample_rows: int = IntakeSettings.infer_sample_rows
+    infer_min_share: float = IntakeSettings.infer_min_share
 
     def known(self, cell: str | None) -> bool:
         return cell is not None and header_key(cell) in self.header_names
