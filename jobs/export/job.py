@@ -22,7 +22,7 @@ from jobs.engine.schemas import QUARANTINE
 from jobs.engine.stage import StageRun, stage_main
 from jobs.engine.validation import validate
 from jobs.export.bundle import csv_ready, evidence_items_csv, publish, record_columns, write_csv, write_manifest
-from jobs.export.html import render_summary
+from jobs.export.pages import render_summary
 from jobs.export.summary import bound_summaries, category_summary, count_statement, headline_tier
 
 log = logging.getLogger("casefile")
