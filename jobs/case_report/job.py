@@ -3,7 +3,7 @@
 This module builds and publishes the report (:func:`make_case_report`); the roles of the seizures
 are read by :mod:`jobs.case_report.roles`, the DataFrame counting is :mod:`jobs.case_report.counts`,
 and the bundle files (fetch and verify, CSV, manifest, SHA256SUMS, publish) and the page come from
-:mod:`jobs.export.bundle`, :mod:`jobs.common.custody` and :mod:`jobs.export.html`.
+:mod:`jobs.export.bundle`, :mod:`jobs.common.custody` and :mod:`jobs.export.pages`.
 
 A case holds several seizures (one per suspect or per sale). This module reads each seizure's latest
 published bundle (``casefiles/<case>/<seizure>/latest``) through the :class:`~jobs.common.storage.Storage`
@@ -66,7 +66,7 @@ from jobs.common.custody import HASH_ALGORITHMS, canonical_json, code_version, w
 from jobs.common.errors import ConfigError, EvidenceIntegrityError
 from jobs.common.storage import Storage
 from jobs.export.bundle import Bundle, fetch_bundle, point_latest, publish, upload, write_csv, write_manifest
-from jobs.export.html import render_case_summary
+from jobs.export.pages import render_case_summary
 from jobs.export.summary import category_summary
 
 log = logging.getLogger("casefile")

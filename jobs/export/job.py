@@ -18,7 +18,7 @@ from jobs.common.errors import LedgerError
 from jobs.engine.schemas import QUARANTINE
 from jobs.engine.stage import Stage, StageResult, StageRun
 from jobs.export.bundle import csv_ready, evidence_items_csv, publish, record_columns, write_csv, write_manifest
-from jobs.export.html import render_summary
+from jobs.export.pages import render_summary
 from jobs.export.summary import bound_summaries, category_summary, count_statement, headline_tier
 
 STAGE = "export"

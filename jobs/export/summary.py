@@ -3,7 +3,7 @@
 Per category the unique records, thresholds and ratio (:func:`category_summary`), the two bounds of
 the count (:func:`bound_summaries`), the headline tier and its basis (:func:`headline_tier`,
 :data:`TIER_BASIS_RULE`) and the count statement (:func:`count_statement`). The page that shows
-them is :mod:`jobs.export.html`.
+them is :mod:`jobs.export.pages`.
 
 Thresholds and the combination rule: 法释〔2017〕10号 art. 5(1) items 三–六 and art. 5(2) item 三;
 half thresholds for insiders, art. 5(1) item 八 (DOMAIN.md §1). The proportional combination

@@ -5,6 +5,10 @@ seizure's ``summary.html`` (export stage), ``case_summary.html.j2`` the case rep
 ``case_summary.html`` (:mod:`jobs.case_report.job`). The pages are self-contained: no scripts, no
 external resources. Autoescape is on for every template: a value is escaped by the template engine,
 never by a hand-built string. The pages show counts, rules and hashes, never record values.
+
+Not named ``html.py``: ``spark-submit jobs/export/job.py`` puts ``jobs/export/`` first on
+``sys.path``, where a module ``html`` would shadow the standard library's (which Jinja2 and
+``html.parser`` import).
 """
 
 from __future__ import annotations
