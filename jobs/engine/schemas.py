@@ -36,13 +36,10 @@ RAW_RECORD = T.StructType(
     + [T.StructField("extra", T.StringType(), False)]
 )
 
+#: A quarantined row has no record id: it is located by the rest of the locator.
 QUARANTINE = T.StructType(
-    [
-        T.StructField("item_sha256", T.StringType(), False),
-        T.StructField("item_path", T.StringType(), False),
-        T.StructField("sheet", T.StringType(), False),
-        T.StructField("line_number", T.LongType(), False),
-        T.StructField("byte_offset", T.LongType(), True),
+    LOCATOR_FIELDS[1:]
+    + [
         T.StructField("stage", T.StringType(), False),
         T.StructField("reason_code", T.StringType(), False),
         T.StructField("raw_line", T.StringType(), True),
