@@ -45,6 +45,14 @@ def test_raw_records_suite_lists_the_registry_raw_columns():
     assert columns == ["record_id", *LOCATOR_COLUMNS, *(spec.raw_column for spec in FIELDS), "extra"]
 
 
+def test_locator_columns_agree_with_the_spark_schema():
+    # The light registry cannot import Spark types; this pins it to the schema the stages write.
+    from jobs.engine.schemas import LOCATOR_FIELDS, QUARANTINE
+
+    assert [f.name for f in LOCATOR_FIELDS] == ["record_id", *LOCATOR_COLUMNS]
+    assert QUARANTINE.fieldNames()[: len(LOCATOR_COLUMNS)] == list(LOCATOR_COLUMNS)
+
+
 def test_categories_and_synonyms_name_only_registered_fields():
     categories = yaml.safe_load((REPO_ROOT / "configs" / "categories.yaml").read_text(encoding="utf-8"))["categories"]
     for key, rule in categories.items():
