@@ -78,7 +78,7 @@ class ArchiveLimits:
     """
 
     max_depth: int = 4
-    max_members: int = 100_000
+    max_members: int = 10_000
     max_member_bytes: int = 8 << 30
     max_total_bytes: int = 32 << 30
     max_ratio: float = 200.0
@@ -97,6 +97,33 @@ class ArchiveLimits:
 
 
 @dataclass(frozen=True)
+class WorkbookLimits:
+    """Limits against XLSX decompression bombs (``pipeline.yaml`` ``intake.workbooks``).
+
+    An XLSX is a zip (ECMA-376 Part 2, Open Packaging Conventions): its parts are checked on their
+    declared sizes before openpyxl reads anything, and zipfile never inflates a part beyond its
+    declared size (a larger stream fails its CRC). A workbook beyond a limit is refused
+    (``jobs.intake.refusals``: ``workbook_too_large``, ``workbook_compression_ratio``).
+    """
+
+    max_part_bytes: int = 1 << 30          # one uncompressed part (a sheet, sharedStrings.xml)
+    max_total_bytes: int = 4 << 30         # all parts together, uncompressed
+    max_ratio: float = 200.0               # uncompressed / compressed size of one part...
+    ratio_floor_bytes: int = 1 << 20       # ...once the part is larger than this
+
+    @staticmethod
+    def from_dict(data: Mapping[str, Any] | None) -> "WorkbookLimits":
+        """Raises:
+            ConfigError: an unknown key or a value that is not a number.
+        """
+        given = _known(data, _names(WorkbookLimits), "pipeline.yaml: intake.workbooks")
+        try:
+            return WorkbookLimits(**{k: type(getattr(WorkbookLimits, k))(v) for k, v in given.items()})
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"pipeline.yaml: intake.workbooks: {exc}") from exc
+
+
+@dataclass(frozen=True)
 class IntakeSettings:
     """How tabular items are read (``pipeline.yaml`` ``intake``; ``jobs.intake.parsers``, ``columns``).
 
@@ -107,19 +134,24 @@ class IntakeSettings:
             quarantined (``unbalanced_quote``).
         infer_sample_rows: rows sampled to infer the fields of a headerless table.
         infer_min_share: least share of a column's non-empty values matching a content rule, in (0, 1].
+        max_items: evidence items per seizure (originals and archive members together); the
+            items beyond it are refused (``too_many_items``).
         archives: the archive limits.
+        workbooks: the XLSX limits.
     """
 
     header_search_rows: int = 50
     max_quoted_lines: int = 50
     infer_sample_rows: int = 1000
     infer_min_share: float = 0.8
+    max_items: int = 10000
     archives: ArchiveLimits = field(default_factory=ArchiveLimits)
+    workbooks: WorkbookLimits = field(default_factory=WorkbookLimits)
 
     def __post_init__(self) -> None:
         if not 0 < self.infer_min_share <= 1:
             raise ConfigError("pipeline.yaml: intake.infer_min_share must be in (0, 1]")
-        for key in ("header_search_rows", "max_quoted_lines", "infer_sample_rows"):
+        for key in ("header_search_rows", "max_quoted_lines", "infer_sample_rows", "max_items"):
             if getattr(self, key) < 1:
                 raise ConfigError(f"pipeline.yaml: intake.{key} must be >= 1")
 
@@ -130,11 +162,12 @@ class IntakeSettings:
         """
         given = _known(data, _names(IntakeSettings), "pipeline.yaml: intake")
         archives = ArchiveLimits.from_dict(given.pop("archives", None))
+        workbooks = WorkbookLimits.from_dict(given.pop("workbooks", None))
         try:
             scalars = {k: type(getattr(IntakeSettings, k))(v) for k, v in given.items()}
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"pipeline.yaml: intake: {exc}") from exc
-        return IntakeSettings(**scalars, archives=archives)
+        return IntakeSettings(**scalars, archives=archives, workbooks=workbooks)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict (the parser options read it; the intake manifest records it)."""

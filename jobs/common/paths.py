@@ -57,6 +57,23 @@ def evidence_prefix(case_id: str, seizure_id: str) -> str:
     return f"{check_id('case_id', case_id)}/{check_id('seizure_id', seizure_id)}"
 
 
+def check_item_path(path: str) -> str:
+    """Refuse an evidence item path that is not a plain relative path of valid text: empty, ``/``
+    at the start, a ``.``/``..``/empty component, a NUL, or a lone surrogate (a file name that was
+    not decoded: ``jobs.intake.evidence.name_forms`` gives its readable form first).
+
+    Raises:
+        ConfigError: naming the problem (never silently rewritten).
+    """
+    if not path or path.startswith("/") or "\x00" in path or any(p in ("", ".", "..") for p in path.split("/")):
+        raise ConfigError(f"evidence item path is not a plain relative path: {path!r}")
+    try:
+        path.encode("utf-8", errors="strict")
+    except UnicodeEncodeError as exc:
+        raise ConfigError(f"evidence item path is not valid text: {path.encode('utf-8', 'backslashreplace')!r}") from exc
+    return path
+
+
 def run_prefix(ctx: RunContext) -> str:
     return f"{ctx.case_id}/{ctx.seizure_id}/{ctx.run_key}"
 

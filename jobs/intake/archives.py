@@ -27,6 +27,9 @@ Refused members (listed in ``evidence_items`` with ``format = refused:<reason>``
 ``nesting_too_deep``     an archive nested deeper than ``max_depth``
 ``corrupt_member``       a CRC or format error while reading the member
 ``corrupt_archive``      the archive cannot be opened (the archive item itself)
+``directory_with_data``  a directory entry that holds bytes
+``duplicate_member_name`` a later member with the name of an earlier one
+``too_many_items``       beyond the seizure's ``intake.max_items`` (all items together)
 =======================  ===================================================================
 
 Limits: :class:`jobs.common.config.ArchiveLimits` (``configs/pipeline.yaml`` ``intake.archives``). Zip member names without the UTF-8
@@ -182,7 +185,8 @@ def _suffix(name: str) -> str:
 
 
 def expand_archive(entry: dict[str, Any], local: Path, work_dir: Path, limits: ArchiveLimits, *,
-                   depth: int = 1) -> tuple[str | None, list[dict[str, Any]]]:
+                   depth: int = 1, seizure: dict[str, int] | None = None,
+                   seen: dict[str, str] | None = None) -> tuple[str | None, list[dict[str, Any]]]:
     """Expand one archive item into member items and refusals, recursively.
 
     Args:
@@ -191,6 +195,11 @@ def expand_archive(entry: dict[str, Any], local: Path, work_dir: Path, limits: A
         work_dir: the run's extraction folder (inside the intake attempt).
         limits: the configured limits.
         depth: nesting level of ``entry``'s members (1 for an original archive).
+        seizure: the seizure's item budget ``{"items": counted so far, "max": intake.max_items}``;
+            a member beyond it is refused (``too_many_items``) before it is written.
+        seen: SHA-256 → item path of the items met so far in the seizure; a member byte-identical
+            to one of them is a duplicate (``status = "duplicate"``, ``duplicate_of``): its file is
+            removed and, if it is an archive, it is not expanded again.
 
     Returns:
         ``(kind, members)``: the archive kind, ``None`` if ``local`` is not an archive; each member
@@ -214,7 +223,7 @@ def expand_archive(entry: dict[str, Any], local: Path, work_dir: Path, limits: A
     done: list[tuple[dict[str, Any], Path | None, dict[str, Any] | str]] = []
     try:
         if kind == "7z":
-            done = _7z_expand(local, entry, out_dir, limits, base_of)
+            done = _7z_expand(local, entry, out_dir, limits, base_of, seizure)
         else:
             readers = {"zip": _zip_members, "tar": _tar_members, "gz": _gz_members}
             for ordinal, (member_path, name_encoding, opener) in enumerate(readers[kind](local, entry, limits), start=1):
@@ -225,6 +234,11 @@ def expand_archive(entry: dict[str, Any], local: Path, work_dir: Path, limits: A
                 if isinstance(opener, str):
                     done.append((base, None, opener))
                     continue
+                if seizure is not None:
+                    if seizure["items"] >= seizure["max"]:
+                        done.append((base, None, "too_many_items"))
+                        continue
+                    seizure["items"] += 1
                 dest = out_dir / f"{ordinal:06d}{_suffix(member_path)}"
                 try:
                     done.append((base, dest, opener(dest, budget).close()))
@@ -243,8 +257,15 @@ def expand_archive(entry: dict[str, Any], local: Path, work_dir: Path, limits: A
             continue
         member = {**base, "status": "extracted", "local_path": str(dest), "name": PurePosixPath(base["member_path"]).name, **got}
         results.append(member)
+        if seen is not None:
+            first = seen.setdefault(member["sha256"], member["path"])
+            if first != member["path"]:
+                dest.unlink(missing_ok=True)
+                member.update(status="duplicate", duplicate_of=first, local_path=None, format=f"duplicate_of:{first}",
+                              rows_read=0, records=0, rows_quarantined=0)
+                continue
         if depth < limits.max_depth:
-            nested_kind, nested = expand_archive(member, dest, work_dir, limits, depth=depth + 1)
+            nested_kind, nested = expand_archive(member, dest, work_dir, limits, depth=depth + 1, seizure=seizure, seen=seen)
             if nested_kind is not None:
                 member["archive_kind"] = nested_kind
                 results.extend(nested)
@@ -321,6 +342,15 @@ def _tar_members(local: Path, entry: dict[str, Any], limits: ArchiveLimits) -> I
             name = info.name
             if info.isdir():
                 continue
+            encoding = "utf-8"
+            try:
+                name.encode("utf-8")
+            except UnicodeEncodeError:
+                # tarfile decodes names with surrogateescape: a GBK name keeps its bytes as lone
+                # surrogates. Give it its readable form (the escaped bytes go in the item).
+                from jobs.intake.evidence import name_forms
+
+                name, _, encoding = name_forms(name.encode("utf-8", "surrogateescape"))
             why = refuse_name(name)
             norm = name[2:] if name.startswith("./") else name
             parents = {"/".join(norm.split("/")[:i]) for i in range(1, norm.count("/") + 1)}
@@ -334,7 +364,7 @@ def _tar_members(local: Path, entry: dict[str, Any], limits: ArchiveLimits) -> I
             elif why is None and info.size > limits.max_member_bytes:
                 why = "member_too_large"
             if why is not None:
-                yield name, "utf-8", why
+                yield name, encoding, why
                 continue
 
             def opener(dest: Path, budget: dict[str, int], info: tarfile.TarInfo = info) -> _Writer:
@@ -349,7 +379,7 @@ def _tar_members(local: Path, entry: dict[str, Any], limits: ArchiveLimits) -> I
                     raise
                 return w
 
-            yield name, "utf-8", opener
+            yield name, encoding, opener
 
 
 def _gz_members(local: Path, entry: dict[str, Any], limits: ArchiveLimits) -> Iterator[tuple[str, str, Opener]]:
@@ -370,7 +400,7 @@ def _gz_members(local: Path, entry: dict[str, Any], limits: ArchiveLimits) -> It
 
 
 def _7z_expand(local: Path, entry: dict[str, Any], out_dir: Path, limits: ArchiveLimits,
-               base_of: Any) -> list[tuple[dict[str, Any], Path | None, dict[str, Any] | str]]:
+               base_of: Any, seizure: dict[str, int] | None = None) -> list[tuple[dict[str, Any], Path | None, dict[str, Any] | str]]:
     """Members of a 7z archive, extracted in one pass (7z is solid: one member at a time would
     decompress the block again for each) through py7zr's writer factory, so that every byte goes
     through the same limits and hashes as the other formats and nothing is written by name."""
@@ -405,7 +435,11 @@ def _7z_expand(local: Path, entry: dict[str, Any], out_dir: Path, limits: Archiv
                 why = "member_too_large"
             elif why is None and name in plan:
                 why = "duplicate_member_name"
+            elif why is None and seizure is not None and seizure["items"] >= seizure["max"]:
+                why = "too_many_items"
             if why is None:
+                if seizure is not None:
+                    seizure["items"] += 1
                 total += info.uncompressed
                 plan[name] = out_dir / f"{ordinal:06d}{_suffix(name)}"
             out.append((base_of(name, "utf-8"), plan.get(name) if why is None else None, why or {}))

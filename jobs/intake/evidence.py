@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +14,71 @@ from jobs.common import paths
 from jobs.common.custody import hash_file, sha256_file
 from jobs.common.errors import EvidenceIntegrityError
 from jobs.common.storage import Storage
+from jobs.intake.refusals import SPECIAL_FILE, SYMLINK
 
 log = logging.getLogger("casefile")
 
 REGISTER = "evidence_register.json"
+#: Items of the evidence folder that were not registered (links, FIFOs), beside the register.
+FOLDER_REFUSALS = "evidence_folder_refusals.json"
+
+#: Codecs tried, in order, for a file name that is not UTF-8: Chinese Windows "ANSI" (GBK and
+#: its superset GB18030) then Big5-HKSCS, as for zip member names (jobs.intake.archives).
+NAME_CODECS = ("gb18030", "big5hkscs")
+
+
+def name_forms(raw: bytes) -> tuple[str, str, str]:
+    """A file name's bytes (as the file system gave them) → ``(readable, escaped, encoding)``.
+
+    ``readable`` is the name decoded (UTF-8, else :data:`NAME_CODECS`, else UTF-8 with ``\\xNN``
+    escapes); ``escaped`` is the original bytes with every byte outside printable ASCII, and the
+    backslash itself, written ``\\xNN`` (so the exact bytes can be rebuilt: ``\\x`` + two hex
+    digits per byte); ``encoding`` is the codec that gave ``readable`` (``escaped`` when none did).
+    """
+    escaped = "".join(chr(b) if 0x20 <= b < 0x7F and b != 0x5C else f"\\x{b:02x}" for b in raw)
+    for codec in ("utf-8", *NAME_CODECS):
+        try:
+            return raw.decode(codec, errors="strict"), escaped, codec
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("utf-8", errors="backslashreplace"), escaped, "escaped"
+
+
+def scan_folder(root: Path) -> tuple[list[tuple[Path, str, dict[str, str]]], list[dict[str, Any]]]:
+    """Walk an evidence folder without following links; never open anything but regular files.
+
+    Returns:
+        ``(files, refusals)``: ``files`` are ``(file, item path, name fields)`` sorted by item
+        path, where the item path is the readable form (:func:`name_forms`) and ``name fields``
+        is ``{}`` for a UTF-8 path, else ``{"path_bytes_escaped", "path_encoding"}``; ``refusals``
+        are ``{"path", "status": "refused", "refusal_reason": "symlink"|"special_file"}`` (links
+        to files and to folders, FIFOs, sockets, devices).
+    """
+    files: list[tuple[Path, str, dict[str, str]]] = []
+    refusals: list[dict[str, Any]] = []
+    taken: set[str] = set()
+    root_b = os.fsencode(root)
+    for dirpath, dirnames, filenames in os.walk(root_b, followlinks=False):
+        for name in sorted(dirnames + filenames):
+            full = os.path.join(dirpath, name)
+            rel_b = os.path.relpath(full, root_b).replace(os.sep.encode(), b"/")
+            readable, escaped, codec = name_forms(rel_b)
+            extra = {} if codec == "utf-8" else {"path_bytes_escaped": escaped, "path_encoding": codec}
+            st = os.lstat(full)
+            if stat.S_ISLNK(st.st_mode):
+                refusals.append({"path": readable, **extra, "status": "refused", "refusal_reason": SYMLINK})
+            elif stat.S_ISDIR(st.st_mode):
+                continue
+            elif not stat.S_ISREG(st.st_mode):
+                refusals.append({"path": readable, **extra, "status": "refused", "refusal_reason": SPECIAL_FILE})
+            else:
+                if readable in taken:  # two byte names with one readable form: keep them apart
+                    readable, extra = escaped, {"path_bytes_escaped": escaped, "path_encoding": "escaped"}
+                taken.add(readable)
+                files.append((Path(os.fsdecode(full)), readable, extra))
+    files.sort(key=lambda f: f[1])
+    refusals.sort(key=lambda r: r["path"])
+    return files, refusals
 
 
 def _register_key(case_id: str, seizure_id: str) -> str:
@@ -23,14 +86,17 @@ def _register_key(case_id: str, seizure_id: str) -> str:
 
 
 def register_evidence(storage: Storage, case_id: str, seizure_id: str, source: str | None) -> list[dict[str, Any]]:
-    """Copy every file under ``source`` into ``evidence/<case>/<seizure>/`` (write-once), hash it,
-    and return the register of all items of the seizure, sorted by path.
+    """Copy every regular file under ``source`` into ``evidence/<case>/<seizure>/`` (write-once),
+    hash it, and return the register of all items of the seizure, sorted by path.
 
     The register (``work/<case>/<seizure>/evidence_register.json``) keeps the first hashes of each
-    item; an item already registered must still have them.
+    item; an item already registered must still have them. Links and special files are never
+    followed or opened: they are listed by :func:`folder_refusals` (:func:`scan_folder`). A name
+    that is not UTF-8 is registered under its readable form, with its bytes escaped
+    (:func:`name_forms`).
 
     Returns:
-        ``[{"path", "bytes", "sha256", "md5", "sm3"?}]``.
+        ``[{"path", "bytes", "sha256", "md5", "sm3"?, "path_bytes_escaped"?, "path_encoding"?}]``.
 
     Raises:
         EvidenceIntegrityError: an item in the store differs from its register entry or from the
@@ -45,8 +111,13 @@ def register_evidence(storage: Storage, case_id: str, seizure_id: str, source: s
         root = Path(source)
         if not root.is_dir():
             raise EvidenceIntegrityError(f"evidence location is not a folder: {source}")
-        for file in sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink()):
-            rel = file.relative_to(root).as_posix()
+        files, refused = scan_folder(root)
+        storage.write_bytes("work", f"{prefix}/{FOLDER_REFUSALS}",
+                            (json.dumps(refused, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode("utf-8"))
+        for ref in refused:
+            log.warning("evidence folder entry %s refused: %s", ref["path"], ref["refusal_reason"])
+        for file, rel, name_fields in files:
+            paths.check_item_path(rel)
             hashes = hash_file(file)
             known = register.get(rel)
             if known and known["sha256"] != hashes["sha256"]:
@@ -58,7 +129,7 @@ def register_evidence(storage: Storage, case_id: str, seizure_id: str, source: s
                     raise EvidenceIntegrityError(f"evidence item {rel!r} in the store has sha256 {stored}, the file offered has {hashes['sha256']}")
             else:
                 storage.put_file("evidence", key, file, write_once=True)
-            register.setdefault(rel, {"path": rel, **hashes})
+            register.setdefault(rel, {"path": rel, **name_fields, **hashes})
     keys = [k for k in storage.list("evidence", prefix)]
     for key in keys:
         rel = key[len(prefix) + 1:]
@@ -68,6 +139,13 @@ def register_evidence(storage: Storage, case_id: str, seizure_id: str, source: s
     storage.write_bytes("work", reg_key, (json.dumps(items, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode("utf-8"))
     log.info("evidence register of %s/%s: %d items", case_id, seizure_id, len(items))
     return items
+
+
+def folder_refusals(storage: Storage, case_id: str, seizure_id: str) -> list[dict[str, Any]]:
+    """The links and special files refused when the evidence folder was registered (``[]`` when
+    the seizure came without a folder)."""
+    key = f"{paths.evidence_prefix(case_id, seizure_id)}/{FOLDER_REFUSALS}"
+    return json.loads(storage.read_bytes("work", key)) if storage.exists("work", key) else []
 
 
 def verify_item(storage: Storage, case_id: str, seizure_id: str, entry: dict[str, Any]) -> Path:

@@ -27,30 +27,47 @@ from jobs.common.errors import LedgerError
 from jobs.engine.schemas import QUARANTINE, RAW_RECORD
 from jobs.engine.stage import Stage, StageResult, StageRun
 from jobs.intake.archives import expand_archive
-from jobs.intake.evidence import register_evidence, verify_item
+from jobs.intake.evidence import folder_refusals, register_evidence, verify_item
+from jobs.intake.refusals import TOO_MANY_ITEMS, refused_fields
 from jobs.intake.worker import parse_item_to_parquet, write_empty_parts
 
 log = logging.getLogger("casefile")
 STAGE = "intake"
 
 
-def expand_items(originals: list[dict[str, Any]], work_dir: Path, limits: ArchiveLimits) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def expand_items(originals: list[dict[str, Any]], work_dir: Path, limits: ArchiveLimits,
+                 max_items: int | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Expand archives and list what to parse.
 
     Args:
-        originals: registered items, each with ``local_path`` (verified).
+        originals: registered items, each with ``local_path`` (verified), in path order.
         work_dir: extraction folder inside the intake attempt.
         limits: archive limits.
+        max_items: items per seizure (``intake.max_items``; ``None``: no limit): originals and
+            archive members beyond it are refused (``too_many_items``).
 
     Returns:
         ``(entries, items)``: every evidence item in order (each original, then the members of an
         archive right after it), each with its ``index``; and the parse tasks (``index``, ``path``,
-        ``local_path``, ``sha256``, ``name``) for :func:`parse_item_to_parquet`.
+        ``local_path``, ``sha256``, ``name``) for :func:`parse_item_to_parquet`. An item with the
+        SHA-256 of an earlier one is a duplicate (``status = "duplicate"``, ``duplicate_of``): it
+        is not parsed (nor expanded), so its rows are read once (their record ids would collide).
     """
     entries: list[dict[str, Any]] = []
+    seen: dict[str, str] = {}
+    seizure = {"items": 0, "max": max_items if max_items is not None else 1 << 62}
     for entry in originals:
+        if seizure["items"] >= seizure["max"]:
+            entries.append({**entry, "local_path": None, **refused_fields(TOO_MANY_ITEMS)})
+            continue
+        seizure["items"] += 1
+        first = seen.setdefault(entry["sha256"], entry["path"])
+        if first != entry["path"]:
+            entries.append({**entry, "local_path": None, "status": "duplicate", "duplicate_of": first,
+                            "format": f"duplicate_of:{first}", "rows_read": 0, "records": 0, "rows_quarantined": 0})
+            continue
         local = Path(entry["local_path"])
-        kind, members = expand_archive(entry, local, work_dir, limits)
+        kind, members = expand_archive(entry, local, work_dir, limits, seizure=seizure, seen=seen)
         if kind is None:
             entries.append(dict(entry))
             continue
@@ -69,11 +86,16 @@ def expand_items(originals: list[dict[str, Any]], work_dir: Path, limits: Archiv
     return entries, items
 
 
+_REFUSAL_KEYS = ("path", "path_bytes_escaped", "sha256", "parent_sha256", "member_path", "refusal_reason", "refusal_detail")
+
+
 def evidence_item_entries(entries: list[dict[str, Any]], parsed: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     """Join the parse results onto the evidence items and check each item's ledgers.
 
     Returns:
-        ``(evidence_items, parsed stats in item order, refusals)``.
+        ``(evidence_items, parsed stats in item order, refusals)``; refusals (every item with
+        ``status = "refused"``: by the evidence folder scan, the archive expansion or the parser)
+        are ``{"path", "refusal_reason", ...}`` (see :mod:`jobs.intake.refusals`).
 
     Raises:
         LedgerError: naming the item whose rows or lines do not balance.
@@ -81,21 +103,23 @@ def evidence_item_entries(entries: list[dict[str, Any]], parsed: list[dict[str, 
     by_index = {s["index"]: s for s in parsed}
     evidence_items, stats, refusals = [], [], []
     for entry in entries:
-        st = by_index.get(entry["index"])
+        st = by_index.get(entry.get("index"))
         clean = {k: v for k, v in entry.items() if k not in ("local_path", "index", "name")}
-        if st is None:
-            # An archive (its members follow it) or a refused member: nothing parsed.
+        if st is not None:
+            clean = {**clean, **{k: v for k, v in st.items() if k not in ("index", "path")}}
+            if st.get("status") != "refused":
+                stats.append(st)
+                if st["rows_read"] != st["records"] + st["rows_quarantined"] or not st["line_ledger"]["balanced"]:
+                    raise LedgerError(f"item {entry['path']!r}: ledger does not balance: rows read {st['rows_read']}, records "
+                                      f"{st['records']}, quarantined {st['rows_quarantined']}, lines {st['line_ledger']}")
+        else:
+            # An archive (its members follow it), a duplicate, or a refused item: nothing parsed.
             clean.setdefault("format", f"archive:{clean.get('archive_kind', '')}")
             clean.update({k: clean.get(k, 0) for k in ("rows_read", "records", "rows_quarantined")})
-            if clean.get("status") == "refused":
-                refusals.append({k: clean[k] for k in ("path", "parent_sha256", "member_path", "refusal_reason")})
-            evidence_items.append(clean)
-            continue
-        stats.append(st)
-        if st["rows_read"] != st["records"] + st["rows_quarantined"] or not st["line_ledger"]["balanced"]:
-            raise LedgerError(f"item {entry['path']!r}: ledger does not balance: rows read {st['rows_read']}, records "
-                              f"{st['records']}, quarantined {st['rows_quarantined']}, lines {st['line_ledger']}")
-        evidence_items.append({**clean, **{k: v for k, v in st.items() if k not in ("index", "path")}})
+        clean.setdefault("bytes", None)
+        if clean.get("status") == "refused":
+            refusals.append({k: clean[k] for k in _REFUSAL_KEYS if k in clean})
+        evidence_items.append(clean)
     return evidence_items, stats, refusals
 
 
@@ -118,7 +142,10 @@ class IntakeStage(Stage):
         settings = run.config.intake
         extracted = Path(attempt_path) / "_extracted"
         originals = [{**entry, "local_path": str(verify_item(run.storage, run.ctx.case_id, run.ctx.seizure_id, entry))} for entry in register]
-        entries, items = expand_items(originals, extracted, settings.archives)
+        entries, items = expand_items(originals, extracted, settings.archives, settings.max_items)
+        # Links and FIFOs of the evidence folder: listed, never opened (jobs.intake.refusals).
+        entries.extend({**r, "index": None, "bytes": None, **refused_fields(r["refusal_reason"])}
+                       for r in folder_refusals(run.storage, run.ctx.case_id, run.ctx.seizure_id))
 
         synonyms = {k: list(v) for k, v in run.config.synonyms.items()}
         parse_settings = settings.to_dict()
@@ -136,6 +163,12 @@ class IntakeStage(Stage):
         evidence_items, stats, refusals = evidence_item_entries(entries, parsed)
         for st in stats:
             log.info("item %s: format=%s encoding=%s rows=%d quarantined=%d", st["path"], st["format"], st["encoding"], st["rows_read"], st["rows_quarantined"])
+        for ref in refusals:
+            log.warning("item %s refused: %s %s", ref["path"], ref["refusal_reason"], ref.get("refusal_detail", ""))
+        duplicates = [{"path": e["path"], "duplicate_of": e["duplicate_of"], "sha256": e["sha256"]}
+                      for e in evidence_items if e.get("status") == "duplicate"]
+        for dup in duplicates:
+            log.info("item %s is byte-identical to %s: read once", dup["path"], dup["duplicate_of"])
 
         rows_read = sum(s["rows_read"] for s in stats)
         n_records = sum(s["records"] for s in stats)
@@ -149,8 +182,10 @@ class IntakeStage(Stage):
             "items": [{"path": e["path"], "sha256": e.get("sha256"), **({"parent_sha256": e["parent_sha256"]} if "parent_sha256" in e else {})}
                       for e in evidence_items],
             "refusals": refusals,
+            "duplicate_items": duplicates,
             "intake_settings": parse_settings, "intake_settings_digest": settings.digest(),
-        }, f"intake committed: {rows_read} rows read, {n_records} raw records, {n_quarantined} quarantined")
+        }, f"intake committed: {rows_read} rows read, {n_records} raw records, {n_quarantined} quarantined, "
+           f"{len(refusals)} items refused, {len(duplicates)} duplicate items read once")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ and quarantine rows (:mod:`jobs.intake.records`) as Parquet parts with pyarrow.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict
 from pathlib import Path
@@ -14,8 +15,16 @@ from jobs.common.config import IntakeSettings
 from jobs.common.fields import CANONICAL_FIELDS
 from jobs.intake.columns import HeaderMapper, column_mapping
 from jobs.intake.formats import PARSERS, detect_format
-from jobs.intake.formats.rows import UNREADABLE_ITEM, UNSUPPORTED_FORMAT, ItemStats, ParsedRow, ParseOptions
+from jobs.intake.formats.binary import binary_kind
+from jobs.intake.formats.rows import EMPTY_ROW, ItemStats, ParsedRow, ParseOptions
+from jobs.intake.formats.spreadsheets import check_workbook
 from jobs.intake.records import to_quarantine, to_raw_record
+from jobs.intake.refusals import BINARY_CONTENT, UNREADABLE_ITEM, UNSUPPORTED_FORMAT, ItemRefused, refused_fields
+
+log = logging.getLogger("casefile")
+
+#: Formats read as text: the bytes are checked for a binary format first.
+TEXT_FORMATS = frozenset({"delimited", "jsonl", "json", "sql"})
 
 #: Raw records buffered before they are written to the item's Parquet part.
 BATCH_ROWS = 50_000
@@ -52,6 +61,31 @@ def parse_options(synonyms: Mapping[str, Iterable[str]], settings: Mapping[str, 
         infer_sample_rows=intake.infer_sample_rows,
         infer_min_share=intake.infer_min_share,
     )
+
+
+def _all_missing(row: ParsedRow) -> bool:
+    """True when every value of the row is missing (``None`` or white space only): such a row is
+    never a record (issue 13 defect 12), whatever the parser made of the line."""
+    values = list(row.mapping.values()) if row.mapping is not None else (row.cells or [])
+    return not any(v is not None and str(v).strip() for v in values)
+
+
+def check_item(local: Path, fmt: str, head: bytes, settings: IntakeSettings) -> None:
+    """Checks before any parser touches the item.
+
+    Raises:
+        ItemRefused: ``unsupported_format``; ``binary_content`` (a text format whose bytes are a
+            binary format, see :mod:`jobs.intake.formats.binary`); the workbook limits
+            (:func:`jobs.intake.formats.spreadsheets.check_workbook`).
+    """
+    if fmt == "unsupported":
+        raise ItemRefused(UNSUPPORTED_FORMAT, (binary_kind(head) or "") if head else "empty")
+    if fmt in TEXT_FORMATS:
+        kind = binary_kind(head)
+        if kind is not None:
+            raise ItemRefused(BINARY_CONTENT, kind)
+    if fmt == "xlsx":
+        check_workbook(local, settings.workbooks)
 
 
 def parse_item_to_parquet(item: Mapping[str, Any], out_dir: str, synonyms: Mapping[str, Iterable[str]],
@@ -94,41 +128,52 @@ def parse_item_to_parquet(item: Mapping[str, Any], out_dir: str, synonyms: Mappi
             writer.write_table(pa.Table.from_pylist(raw_batch, schema=raw_schema))
             raw_batch.clear()
 
+    refusal: ItemRefused | None = None
     try:
         with open(local, "rb") as fh:
-            head = fh.read(4096)
+            head = fh.read(8192)
         fmt = detect_format(local, head, item.get("name"))
-        if fmt == "unsupported":
-            stats.format = "unsupported"
-            stats.rows_read = stats.rows_quarantined = 1
-            q_batch.append(to_quarantine(ParsedRow("", 0, 0, "", reason_code=UNSUPPORTED_FORMAT), item))
-        else:
-            try:
-                for row in PARSERS[fmt](local, stats, options):
-                    if row.reason_code:
-                        q_batch.append(to_quarantine(row, item))
-                    else:
-                        raw_batch.append(to_raw_record(row, item, mapper, cache))
-                        if len(raw_batch) >= BATCH_ROWS:
-                            flush()
-            except (ValueError, OSError, KeyError, EOFError, IndexError, AssertionError, RecursionError) as exc:
-                # A broken container, a bad JSON document. Nothing of a half-read item is used: the
-                # whole item goes to quarantine as one row (reason unreadable_item, exception name).
-                raw_batch.clear()
-                q_batch.clear()
-                fmt_seen = stats.format
-                stats = ItemStats(format=fmt_seen)
-                stats.rows_read = stats.rows_quarantined = 1
-                q_batch.append(to_quarantine(ParsedRow("", 0, 0, type(exc).__name__, reason_code=UNREADABLE_ITEM), item))
-                writer.close()
-                writer = pq.ParquetWriter(raw_dir / part, raw_schema, compression="zstd")
+        try:
+            check_item(local, fmt, head, IntakeSettings.from_dict(settings))
+            for row in PARSERS[fmt](local, stats, options):
+                if row.reason_code:
+                    q_batch.append(to_quarantine(row, item))
+                elif _all_missing(row):
+                    # A parser's "record" with no value at all (a JSON {}, an SQL tuple of NULLs).
+                    stats.records -= 1
+                    stats.rows_quarantined += 1
+                    row.reason_code = EMPTY_ROW
+                    q_batch.append(to_quarantine(row, item))
+                else:
+                    raw_batch.append(to_raw_record(row, item, mapper, cache))
+                    if len(raw_batch) >= BATCH_ROWS:
+                        flush()
+        except ItemRefused as exc:
+            refusal = exc
+        except Exception as exc:  # noqa: BLE001 - any parser failure refuses this item only
+            # A broken container (BadZipFile, CompDocError), a JSON document that is not JSON, or a
+            # parser bug met by hostile bytes: nothing of a half-read item is used, the item is
+            # refused with the exception's class name (never its message: it may quote a value).
+            refusal = ItemRefused(UNREADABLE_ITEM, type(exc).__name__)
+        if refusal is not None:
+            raw_batch.clear()
+            q_batch.clear()
+            writer.close()
+            writer = pq.ParquetWriter(raw_dir / part, raw_schema, compression="zstd")
         flush()
     finally:
         writer.close()
     pq.write_table(pa.Table.from_pylist(q_batch, schema=q_schema), q_dir / part, compression="zstd")
+    if refusal is not None:
+        log.warning("item %s refused: %s %s", item["path"], refusal.reason, refusal.detail)
+        fmt_seen = stats.format
+        stats = ItemStats(format=fmt_seen)
+        out = {"path": item["path"], "index": item["index"], **asdict(stats), "column_mapping": {}, "column_mapping_reasons": {},
+               "line_ledger": {"rule": "item refused: no row read", "physical_lines": None, "accounted": None, "balanced": True},
+               **refused_fields(refusal.reason, refusal.detail)}
+        out["format_detected"] = fmt_seen
+        return out
     ledger = stats.line_ledger()
-    if stats.rows_read == 1 and stats.rows_quarantined == 1 and q_batch and q_batch[0]["reason_code"] in (UNREADABLE_ITEM, UNSUPPORTED_FORMAT):
-        ledger = {"rule": "whole item quarantined as one row", "physical_lines": None, "accounted": None, "balanced": True}
     reasons = column_mapping(stats, mapper)
     simple = {sheet: {col: why["field"] for col, why in cols.items()} for sheet, cols in reasons.items()}
     return {"path": item["path"], "index": item["index"], **asdict(stats),

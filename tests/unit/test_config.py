@@ -9,7 +9,18 @@ from pathlib import Path
 
 import pytest
 
-from jobs.common.config import OUTPUT_SECTIONS, ArchiveLimits, Config, Counting, IntakeSettings, LegalRules, NormalizeSettings, config_dir, load_config
+from jobs.common.config import (
+    OUTPUT_SECTIONS,
+    ArchiveLimits,
+    Config,
+    Counting,
+    IntakeSettings,
+    LegalRules,
+    NormalizeSettings,
+    WorkbookLimits,
+    config_dir,
+    load_config,
+)
 from jobs.common.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -54,8 +65,11 @@ def test_typed_sections_hold_the_yaml_values():
     c = load_config()
     # configs/pipeline.yaml intake, configs/linkage.yaml counting, configs/categories.yaml
     assert c.intake == IntakeSettings(header_search_rows=50, max_quoted_lines=50, infer_sample_rows=1000, infer_min_share=0.8,
-                                      archives=ArchiveLimits(max_depth=4, max_members=100_000, max_member_bytes=8 << 30,
-                                                             max_total_bytes=32 << 30, max_ratio=200.0, ratio_floor_bytes=1 << 20))
+                                      max_items=10_000,
+                                      archives=ArchiveLimits(max_depth=4, max_members=10_000, max_member_bytes=8 << 30,
+                                                             max_total_bytes=32 << 30, max_ratio=200.0, ratio_floor_bytes=1 << 20),
+                                      workbooks=WorkbookLimits(max_part_bytes=1 << 30, max_total_bytes=4 << 30, max_ratio=200.0,
+                                                               ratio_floor_bytes=1 << 20))
     assert c.normalize == NormalizeSettings(name_protected_chars=("於",))
     assert c.counting.bare_phone_fields == ("phone",)
     assert c.counting.identifying_field_pairs == (("name", "address"),)

@@ -371,10 +371,13 @@ def test_gz_and_7z_members(tmp_path):
         archive.writestr(GOOD, "导出/名单.csv")
     gz = gzip.compress(GOOD, mtime=0)
     items, raw, _, _ = run_intake(tmp_path, {"a.csv.gz": gz, "b.7z": buf.getvalue()})
-    assert [(r["item_path"], r["name_raw"], r["phone_raw"]) for r in raw] == [
-        ("a.csv.gz/a.csv", "张三", "13912345678"), ("b.7z/导出/名单.csv", "张三", "13912345678")]
+    # The same bytes in two archives are one item read once (issue 13 defect 1): the 7z member is
+    # registered and hashed, and named a duplicate of the gz member, read first in path order.
+    assert [(r["item_path"], r["name_raw"], r["phone_raw"]) for r in raw] == [("a.csv.gz/a.csv", "张三", "13912345678")]
     assert items["a.csv.gz"]["format"] == "archive:gz" and items["b.7z"]["format"] == "archive:7z"
     assert items["b.7z/导出/名单.csv"]["sha256"] == hashlib.sha256(GOOD).hexdigest()
+    assert items["b.7z/导出/名单.csv"]["status"] == "duplicate"
+    assert items["b.7z/导出/名单.csv"]["duplicate_of"] == "a.csv.gz/a.csv"
 
 
 def test_decompression_bomb_refused_by_ratio_and_size(tmp_path):
@@ -417,8 +420,9 @@ def test_members_of_the_same_name_keep_the_first_and_refuse_the_later(tmp_path):
         archive.writestr(GOOD, "a.csv")
         archive.writestr(OTHER, "a.csv")
     items, raw, _, refusals = run_intake(tmp_path, {"dup.zip": buf.getvalue(), "dup.7z": seven.getvalue()})
-    # the first member of each name is read with its own bytes and hash; the later one is refused, not merged
-    assert [(r["item_path"], r["name_raw"]) for r in raw] == [("dup.7z/a.csv", "张三"), ("dup.zip/a.csv", "张三")]
+    # the first member of each name is read with its own bytes and hash; the later one is refused, not merged.
+    # dup.zip/a.csv has the bytes of dup.7z/a.csv: a duplicate item, read once (issue 13 defect 1)
+    assert [(r["item_path"], r["name_raw"]) for r in raw] == [("dup.7z/a.csv", "张三")]
     assert all(r["item_sha256"] == hashlib.sha256(GOOD).hexdigest() for r in raw)
     assert sorted((r["path"], r["refusal_reason"]) for r in refusals) == [
         ("dup.7z/a.csv", "duplicate_member_name"), ("dup.zip/a.csv", "duplicate_member_name"), ("dup.zip/hidden/", "directory_with_data")]
@@ -427,8 +431,10 @@ def test_members_of_the_same_name_keep_the_first_and_refuse_the_later(tmp_path):
 def test_gzip_of_nul_bytes_is_a_gz_member_not_an_empty_tar(tmp_path):
     data = b"\0" * 1024 + b"tail"
     items, raw, _, refusals = run_intake(tmp_path, {"nul.bin.gz": gzip.compress(data, mtime=0)})
-    assert items["nul.bin.gz"]["format"] == "archive:gz" and not refusals
+    assert items["nul.bin.gz"]["format"] == "archive:gz"
     assert items["nul.bin.gz/nul.bin"]["sha256"] == hashlib.sha256(data).hexdigest()
+    # the member itself (.bin, NUL bytes) is not text: refused, still hashed (issue 13 defect 12)
+    assert [(r["path"], r["refusal_reason"]) for r in refusals] == [("nul.bin.gz/nul.bin", "unsupported_format")]
 
 
 def test_classic_mac_line_endings_are_lines(tmp_path):

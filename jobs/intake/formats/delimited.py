@@ -17,6 +17,7 @@ from pathlib import Path
 
 from jobs.intake.formats.rows import (
     DEFAULT_OPTIONS,
+    FIELD_TOO_LARGE,
     UNBALANCED_QUOTE,
     UNDECODABLE,
     ItemStats,
@@ -32,7 +33,13 @@ SPACES = "spaces"
 SEPARATORS: tuple[str, ...] = ("----", "\t", "|", ",", ";", SPACES)
 
 # csv refuses fields over 128 KiB by default; a seized row may hold more (process-wide setting).
-csv.field_size_limit(1 << 24)
+# A field over this limit is quarantined (``field_too_large``), never the item.
+FIELD_LIMIT = 1 << 24
+csv.field_size_limit(FIELD_LIMIT)
+
+
+class _FieldTooLarge(Exception):
+    """A quoted field over :data:`FIELD_LIMIT` characters (csv's ``field larger than field limit``)."""
 
 
 _SPACE_RUN = re.compile(r"[ \u3000]+")
@@ -76,8 +83,13 @@ def _quoted_row(texts: list[str], sep: str) -> list[str] | None:
     except csv.Error as exc:
         if "unexpected end of data" in str(exc):
             return None
+        if "field larger than field limit" in str(exc):
+            raise _FieldTooLarge from exc
     # Other quirks (text after a closing quote): read leniently, as Excel does.
-    return next(csv.reader(data, delimiter=sep, quotechar='"', strict=False))
+    try:
+        return next(csv.reader(data, delimiter=sep, quotechar='"', strict=False))
+    except csv.Error as exc:
+        raise _FieldTooLarge from exc
 
 
 def _delimited_events(lines: Iterator[Line], sep: str, codec: str, stats: ItemStats,
@@ -86,13 +98,14 @@ def _delimited_events(lines: Iterator[Line], sep: str, codec: str, stats: ItemSt
     pending: deque[Line] = deque()
     open_lines: list[Line] = []
 
-    def refuse_open() -> Iterator[LogicalRow]:
-        # The first line of an unclosed quote is quarantined; the others are read again.
+    def refuse_open(reason: str = UNBALANCED_QUOTE) -> Iterator[LogicalRow]:
+        # The first line of an unclosed quote (or of a giant field) is quarantined; the others
+        # are read again.
         first = open_lines[0]
         rest = open_lines[1:]
         open_lines.clear()
         pending.extendleft(reversed(rest))
-        yield LogicalRow(first.number, first.offset, 1, first.text or "", None, UNBALANCED_QUOTE)
+        yield LogicalRow(first.number, first.offset, 1, first.text or "", None, reason)
 
     def source() -> Iterator[Line | None]:
         for line in lines:
@@ -117,7 +130,11 @@ def _delimited_events(lines: Iterator[Line], sep: str, codec: str, stats: ItemSt
         text = line.text
         if open_lines:
             open_lines.append(line)
-            cells = _quoted_row([ln.text for ln in open_lines], sep)
+            try:
+                cells = _quoted_row([ln.text for ln in open_lines], sep)
+            except _FieldTooLarge:
+                yield from refuse_open(FIELD_TOO_LARGE)
+                continue
             if cells is not None:
                 first = open_lines[0]
                 raw = "\n".join(ln.text for ln in open_lines)
@@ -130,7 +147,11 @@ def _delimited_events(lines: Iterator[Line], sep: str, codec: str, stats: ItemSt
         if not quoting or '"' not in text:
             yield LogicalRow(line.number, line.offset, 1, text, split_fields(text, sep))
             continue
-        cells = _quoted_row([text], sep)
+        try:
+            cells = _quoted_row([text], sep)
+        except _FieldTooLarge:
+            yield LogicalRow(line.number, line.offset, 1, text, None, FIELD_TOO_LARGE)
+            continue
         if cells is None:
             open_lines.append(line)
             continue

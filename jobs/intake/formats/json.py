@@ -13,6 +13,7 @@ from jobs.intake.formats.rows import (
     DEFAULT_OPTIONS,
     JSON_NOT_OBJECT,
     JSON_PARSE_ERROR,
+    JSON_TOO_DEEP,
     UNDECODABLE,
     ItemStats,
     ParsedRow,
@@ -60,16 +61,23 @@ def parse_jsonl(path: Path, stats: ItemStats, options: ParseOptions = DEFAULT_OP
         stats.rows_read += 1
         try:
             obj = json.loads(line.text, parse_float=str)
+            mapping = flatten(obj) if isinstance(obj, dict) else None
+        except RecursionError:
+            # Nested deeper than the interpreter's recursion limit (json and flatten recurse per
+            # level): this line only, the rest of the file is read.
+            stats.rows_quarantined += 1
+            yield ParsedRow("", line.number, line.offset, line.text, reason_code=JSON_TOO_DEEP)
+            continue
         except ValueError:
             stats.rows_quarantined += 1
             yield ParsedRow("", line.number, line.offset, line.text, reason_code=JSON_PARSE_ERROR)
             continue
-        if not isinstance(obj, dict):
+        if mapping is None:
             stats.rows_quarantined += 1
             yield ParsedRow("", line.number, line.offset, line.text, reason_code=JSON_NOT_OBJECT)
             continue
         stats.records += 1
-        yield ParsedRow("", line.number, line.offset, line.text, mapping=flatten(obj))
+        yield ParsedRow("", line.number, line.offset, line.text, mapping=mapping)
 
 
 def parse_json_array(path: Path, stats: ItemStats, options: ParseOptions = DEFAULT_OPTIONS) -> Iterator[ParsedRow]:

@@ -15,10 +15,16 @@ Reason codes (``quarantine.reason_code``):
 ``json_parse_error``      a JSON Lines line that is not JSON
 ``json_not_object``       a JSON value that is not an object
 ``sql_value_count``       an SQL tuple with another number of values than the table's columns
-``sql_parse_error``       an INSERT statement (from the failing tuple on) that cannot be parsed
-``unsupported_format``    an item of a format intake does not read (whole item, one row)
-``unreadable_item``       an item whose container is broken (whole item, one row)
+``json_too_deep``         a JSON Lines line nested deeper than the parser's recursion limit
+                          (that line only)
+``field_too_large``       a quoted field larger than the CSV reader's field limit (16 MiB);
+                          the line is quarantined and reading resumes on the next line
+``sql_parse_error``       an INSERT statement (from the failing tuple to the next tuple line,
+                          or to the end of the statement) that cannot be parsed
 ========================  ==================================================================
+
+A whole item that cannot be read is not a quarantined row but a refused item: see
+:mod:`jobs.intake.refusals`.
 
 Ledger (``ItemStats.line_ledger``), exact per item: for text items ``physical_lines = rows_read +
 header_rows + blank_lines + continuation_lines``; for sheets the same with sheet rows; for SQL dumps
@@ -43,8 +49,8 @@ JSON_PARSE_ERROR = "json_parse_error"
 JSON_NOT_OBJECT = "json_not_object"
 SQL_VALUE_COUNT = "sql_value_count"
 SQL_PARSE_ERROR = "sql_parse_error"
-UNSUPPORTED_FORMAT = "unsupported_format"
-UNREADABLE_ITEM = "unreadable_item"
+JSON_TOO_DEEP = "json_too_deep"
+FIELD_TOO_LARGE = "field_too_large"
 
 
 @dataclass(frozen=True)

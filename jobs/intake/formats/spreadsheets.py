@@ -13,8 +13,39 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from jobs.common.config import WorkbookLimits
 from jobs.intake.formats.rows import DEFAULT_OPTIONS, ItemStats, ParsedRow, ParseOptions
 from jobs.intake.formats.tabular import LogicalRow, tabular_rows
+from jobs.intake.refusals import UNREADABLE_ITEM, WORKBOOK_COMPRESSION_RATIO, WORKBOOK_TOO_LARGE, ItemRefused
+
+
+def check_workbook(path: Path, limits: WorkbookLimits) -> None:
+    """Refuse an XLSX that would inflate beyond the limits, before openpyxl reads it.
+
+    An XLSX is a zip package (ECMA-376 Part 2): each part's declared uncompressed size is checked
+    against ``limits`` (per part, in total, and the ratio to its compressed size); zipfile never
+    inflates a part beyond its declared size (a longer stream fails its CRC check and raises), so
+    the declared sizes bound the memory openpyxl can be made to use. A shared-strings bomb is a
+    few hundred KB of ``sharedStrings.xml`` that inflates a thousand times.
+
+    Raises:
+        ItemRefused: ``workbook_too_large``, ``workbook_compression_ratio``, or ``unreadable_item``
+            (``BadZipFile``: not a zip, truncated).
+    """
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise ItemRefused(UNREADABLE_ITEM, type(exc).__name__) from exc
+    total = 0
+    for info in infos:
+        total += info.file_size
+        if info.file_size > limits.max_part_bytes or total > limits.max_total_bytes:
+            raise ItemRefused(WORKBOOK_TOO_LARGE, "declared part sizes")
+        if info.file_size > limits.ratio_floor_bytes and info.file_size > limits.max_ratio * max(1, info.compress_size):
+            raise ItemRefused(WORKBOOK_COMPRESSION_RATIO, f"ratio over {limits.max_ratio:g}")
 
 
 def cell_text(value: object) -> str | None:
