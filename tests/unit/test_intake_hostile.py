@@ -1,0 +1,345 @@
+"""Issue 13: broken and hostile evidence. One generated file per intake defect (synthetic values),
+with the whole expected outcome written by hand from the file's contents.
+
+Runs the intake path without Spark, as tests/unit/test_intake_corpus.py does (``run_intake``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import os
+import sqlite3
+import tracemalloc
+import zipfile
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from jobs.common.config import IntakeSettings
+from jobs.common.storage import LocalStorage
+from jobs.intake.evidence import name_forms, register_evidence, scan_folder
+from jobs.intake.formats import PARSERS, ItemStats
+from jobs.intake.job import evidence_item_entries, expand_items
+from jobs.intake.refusals import ALL_REASONS
+from jobs.intake.worker import parse_item_to_parquet
+
+SYNONYMS = {"name": ["姓名"], "id_number": ["身份证号"], "phone": ["手机号"], "address": ["地址"]}
+GOOD = "姓名,手机号\n张三,13912345678\n李四,13912345679\n".encode("utf-8")
+
+
+def run_intake(tmp_path: Path, files: dict[str, bytes], *, settings: dict | None = None, max_items: int | None = None):
+    """Intake of ``files`` (sorted by path, as the register is): (items by path, entries, raw, quarantine, refusals)."""
+    evidence = tmp_path / "evidence"
+    originals = []
+    for name, data in sorted(files.items()):
+        p = evidence / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(data)
+        originals.append({"path": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(), "local_path": str(p)})
+    out = tmp_path / "attempt"
+    limits = IntakeSettings.from_dict(settings).archives
+    entries, items = expand_items(originals, out / "_extracted", limits, max_items)
+    parsed = [parse_item_to_parquet(item, str(out), SYNONYMS, settings) for item in items]
+    evidence_items, _, refusals = evidence_item_entries(entries, parsed)
+    raw, quarantine = [], []
+    for part in sorted((out / "raw_records").glob("*.parquet")) if items else []:
+        raw.extend(pq.read_table(part).to_pylist())
+    for part in sorted((out / "quarantine").glob("*.parquet")) if items else []:
+        quarantine.extend(pq.read_table(part).to_pylist())
+    return {e["path"]: e for e in evidence_items}, evidence_items, raw, quarantine, refusals
+
+
+def refusal_pairs(refusals):
+    return [(r["path"], r["refusal_reason"], r.get("refusal_detail", "")) for r in refusals]
+
+
+# --------------------------------------------------------------------------- defect 1: identical files
+
+
+def test_identical_files_are_one_item_read_once(tmp_path):
+    files = {"住宿登记_2019.csv": GOOD, "backup/住宿登记_2019 - 副本.csv": GOOD}
+    items, entries, raw, quarantine, refusals = run_intake(tmp_path, files)
+    sha = hashlib.sha256(GOOD).hexdigest()
+    # "backup/..." sorts before "住宿..." (U+0062 < U+4F4F): it is the one read
+    assert [(r["item_path"], r["line_number"], r["name_raw"]) for r in raw] == [
+        ("backup/住宿登记_2019 - 副本.csv", 2, "张三"), ("backup/住宿登记_2019 - 副本.csv", 3, "李四")]
+    assert len({r["record_id"] for r in raw}) == 2
+    dup = items["住宿登记_2019.csv"]
+    assert (dup["status"], dup["duplicate_of"], dup["sha256"], dup["bytes"]) == ("duplicate", "backup/住宿登记_2019 - 副本.csv", sha, len(GOOD))
+    assert (dup["format"], dup["rows_read"], dup["records"]) == ("duplicate_of:backup/住宿登记_2019 - 副本.csv", 0, 0)
+    assert items["backup/住宿登记_2019 - 副本.csv"]["records"] == 2
+    assert not refusals and not quarantine
+
+
+def test_identical_archives_are_not_expanded_twice(tmp_path):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("名单.csv", GOOD)
+    items, entries, raw, _, _ = run_intake(tmp_path, {"a.zip": buf.getvalue(), "b.zip": buf.getvalue()})
+    assert [e["path"] for e in entries] == ["a.zip", "a.zip/名单.csv", "b.zip"]
+    assert items["b.zip"]["duplicate_of"] == "a.zip"
+    assert [r["item_path"] for r in raw] == ["a.zip/名单.csv"] * 2
+
+
+# --------------------------------------------------------------------------- defect 2: unreadable items
+
+
+def test_unreadable_workbooks_are_refused_and_the_rest_proceeds(tmp_path, caplog):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.append(["姓名", "手机号"])
+    wb.active.append(["王五", "13912345670"])
+    good = io.BytesIO()
+    wb.save(good)
+    truncated = good.getvalue()[: len(good.getvalue()) // 2]  # the central directory is gone
+    # An OLE2 compound-document signature followed by junk: xlrd's CompDocError
+    bad_xls = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)) * 8
+    with caplog.at_level(logging.WARNING, logger="casefile"):
+        items, _, raw, quarantine, refusals = run_intake(tmp_path, {"a.xlsx": truncated, "b.xls": bad_xls, "c.csv": GOOD})
+    assert refusal_pairs(refusals) == [("a.xlsx", "unreadable_item", "BadZipFile"), ("b.xls", "unreadable_item", "CompDocError")]
+    for path, data in (("a.xlsx", truncated), ("b.xls", bad_xls)):
+        assert items[path]["sha256"] == hashlib.sha256(data).hexdigest()  # still registered and hashed
+        assert items[path]["format"] == "refused:unreadable_item" and items[path]["rows_read"] == 0
+        assert any(path in rec.getMessage() and "unreadable_item" in rec.getMessage() for rec in caplog.records)
+    assert [r["name_raw"] for r in raw] == ["张三", "李四"] and not quarantine
+
+
+def test_quoted_field_over_16_mib_is_one_quarantined_line(tmp_path):
+    huge = "x" * ((1 << 24) + 1)
+    data = f'姓名,地址\n张三,"{huge}"\n李四,北京市\n'.encode("utf-8")
+    items, _, raw, quarantine, refusals = run_intake(tmp_path, {"big.csv": data})
+    assert not refusals
+    assert [(q["line_number"], q["reason_code"], len(q["raw_line"])) for q in quarantine] == [(2, "field_too_large", len(huge) + 5)]
+    assert [(r["line_number"], r["name_raw"], r["address_raw"]) for r in raw] == [(3, "李四", "北京市")]
+    assert items["big.csv"]["line_ledger"]["balanced"]
+
+
+# --------------------------------------------------------------------------- defect 4: non-UTF-8 names
+
+
+def test_gbk_file_name_registered_readable_with_its_bytes_escaped(tmp_path):
+    raw_name = "住宿登记.csv".encode("gbk")  # d7a1 cbde b5c7 bcc7 .csv
+    src = tmp_path / "src"
+    src.mkdir()
+    with open(os.path.join(os.fsencode(src), raw_name), "wb") as fh:
+        fh.write(GOOD)
+    storage = LocalStorage(tmp_path / "home")
+    register = register_evidence(storage, "C1", "S1", str(src))
+    assert [(e["path"], e["path_bytes_escaped"], e["path_encoding"]) for e in register] == [
+        ("住宿登记.csv", "\\xd7\\xa1\\xcb\\xde\\xb5\\xc7\\xbc\\xc7.csv", "gb18030")]
+    assert bytes.fromhex(register[0]["path_bytes_escaped"][:-4].replace("\\x", "")) == raw_name[:-4]
+    # the register is valid UTF-8 JSON and a second registration finds the same item
+    assert register_evidence(storage, "C1", "S1", str(src)) == register
+
+
+def test_name_forms_of_bytes_no_codec_decodes():
+    readable, escaped, codec = name_forms(b"a\xff\\b.csv")
+    assert (readable, escaped, codec) == ("a\\xff\\b.csv", "a\\xff\\x5cb.csv", "escaped")
+
+
+# --------------------------------------------------------------------------- defect 5: SQL dumps
+
+SQL = """CREATE TABLE `u` (
+  `id` int NOT NULL,
+  `name` varchar(20),
+  PRIMARY KEY (`id`)
+);
+INSERT INTO `u` VALUES (1,'张三'),(2,'李四);
+INSERT INTO `u` VALUES (3,'王五'),(4,'赵六');
+INSERT INTO `u` VALUES
+(5,'a'),
+(6,'b),
+(7,'c'),
+(8,'d');
+"""
+
+
+def test_sql_unterminated_quote_resumes_at_the_next_statement(tmp_path):
+    path = tmp_path / "d.sql"
+    path.write_text(SQL, encoding="utf-8")
+    stats = ItemStats()
+    rows = list(PARSERS["sql"](path, stats))
+    assert [(r.line_number, r.sub_index, r.reason_code, r.cells) for r in rows] == [
+        (6, 1, None, ["1", "张三"]), (6, 2, "sql_parse_error", None),
+        (7, 1, None, ["3", "王五"]), (7, 2, None, ["4", "赵六"]),
+        (8, 1, None, ["5", "a"]), (8, 2, "sql_parse_error", None), (8, 3, None, ["7", "c"]), (8, 4, None, ["8", "d"])]
+    assert [r.raw_line for r in rows if r.reason_code] == ["(2,'李四);", "(6,'b),"]
+    assert (stats.physical_lines, stats.other_lines, stats.statement_lines, stats.rows_read, stats.records) == (12, 5, 7, 8, 6)
+    assert stats.line_ledger()["balanced"]
+
+
+def test_sql_ledger_does_not_balance_when_lines_are_swallowed(tmp_path, monkeypatch):
+    import jobs.intake.formats.sql as sql
+
+    path = tmp_path / "d.sql"
+    path.write_text("INSERT INTO t VALUES\n(1,'a'),\n(2,'b'),\n(3,'c');\n", encoding="utf-8")
+    real = sql.parse_tuples
+
+    def loses_the_rest(text, pos):  # a parser bug: stops after the first tuple
+        yield next(real(text, pos))
+
+    monkeypatch.setattr(sql, "parse_tuples", loses_the_rest)
+    stats = ItemStats()
+    list(PARSERS["sql"](path, stats))
+    ledger = stats.line_ledger()
+    assert (ledger["physical_lines"], ledger["accounted"], ledger["balanced"]) == (4, 2, False)
+
+
+def test_sql_huge_literal_in_bounded_memory(tmp_path):
+    literal = "y" * (8 << 20)
+    path = tmp_path / "big.sql"
+    path.write_text(f"INSERT INTO t VALUES (1,'{literal}'),(2,'z');\n", encoding="utf-8")
+    stats = ItemStats()
+    tracemalloc.start()
+    try:
+        rows = [(r.sub_index, len(r.cells[1])) for r in PARSERS["sql"](path, stats)]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert rows == [(1, 8 << 20), (2, 1)]
+    # the line, the statement text, the value and its tuple text: a few copies of 8 MiB, not the
+    # ~145 copies the backtracking regular expression took (2.9 GB for 20 MB)
+    assert peak < 12 * (8 << 20)
+
+
+# --------------------------------------------------------------------------- defect 6: deep JSON
+
+
+def test_deeply_nested_json_line_quarantines_that_line_only(tmp_path):
+    deep = '{"a":' * 100_000 + "1" + "}" * 100_000
+    data = "\n".join(['{"姓名": "张三"}', deep, '{"姓名": "李四"}']).encode("utf-8") + b"\n"
+    items, _, raw, quarantine, refusals = run_intake(tmp_path, {"x.jsonl": data})
+    assert [(q["line_number"], q["reason_code"]) for q in quarantine] == [(2, "json_too_deep")]
+    assert [(r["line_number"], r["name_raw"]) for r in raw] == [(1, "张三"), (3, "李四")]
+    assert not refusals and items["x.jsonl"]["line_ledger"]["balanced"]
+
+
+# --------------------------------------------------------------------------- defect 7: links, FIFOs
+
+
+def test_symlinks_and_fifos_are_refused_and_listed(tmp_path):
+    src = tmp_path / "src"
+    (src / "real").mkdir(parents=True)
+    (src / "real" / "a.csv").write_bytes(GOOD)
+    outside = tmp_path / "outside.csv"
+    outside.write_bytes(GOOD)
+    (src / "link.csv").symlink_to(outside)
+    (src / "linkdir").symlink_to(src / "real", target_is_directory=True)
+    os.mkfifo(src / "pipe.csv")
+    files, refusals = scan_folder(src)
+    assert [rel for _, rel, _ in files] == ["real/a.csv"]
+    assert [(r["path"], r["refusal_reason"]) for r in refusals] == [
+        ("link.csv", "symlink"), ("linkdir", "symlink"), ("pipe.csv", "special_file")]
+    storage = LocalStorage(tmp_path / "home")
+    assert [e["path"] for e in register_evidence(storage, "C1", "S1", str(src))] == ["real/a.csv"]  # no block on the FIFO
+
+
+# --------------------------------------------------------------------------- defect 12: binary content
+
+
+def test_binary_and_extensionless_files_refused_by_magic_bytes(tmp_path):
+    elf = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 8 + b"\x02\x00\x3e\x00" + b"ls\n13912345678\n" * 50
+    db = tmp_path / "db.sqlite"
+    con = sqlite3.connect(db)
+    con.execute("CREATE TABLE t (name TEXT, phone TEXT)")
+    con.executemany("INSERT INTO t VALUES (?, ?)", [("张三", "13912345678")] * 50)
+    con.commit()
+    con.close()
+    nul = b"name,phone\n\x00\x01\x02,13912345678\n"
+    items, _, raw, quarantine, refusals = run_intake(tmp_path, {"ls": elf, "member.dat": db.read_bytes(), "nul.txt": nul, "ok.csv": GOOD})
+    assert refusal_pairs(refusals) == [("ls", "binary_content", "elf"), ("member.dat", "binary_content", "sqlite"),
+                                       ("nul.txt", "binary_content", "nul_bytes")]
+    assert {r["item_path"] for r in raw} == {"ok.csv"} and not quarantine
+
+
+def test_record_with_every_value_missing_is_never_counted(tmp_path):
+    jsonl = '{"姓名": "张三"}\n{}\n{"姓名": null, "手机号": "  "}\n'.encode("utf-8")
+    sql = "INSERT INTO t (`姓名`, `手机号`) VALUES ('李四','13912345679'),(NULL,NULL);\n".encode("utf-8")
+    items, _, raw, quarantine, _ = run_intake(tmp_path, {"a.jsonl": jsonl, "b.sql": sql})
+    assert [(r["item_path"], r["name_raw"]) for r in raw] == [("a.jsonl", "张三"), ("b.sql", "李四")]
+    assert [(q["item_path"], q["line_number"], q["reason_code"]) for q in quarantine] == [
+        ("a.jsonl", 2, "empty_row"), ("a.jsonl", 3, "empty_row"), ("b.sql", 1, "empty_row")]
+    assert (items["a.jsonl"]["records"], items["a.jsonl"]["rows_quarantined"]) == (1, 2)
+    assert (items["b.sql"]["records"], items["b.sql"]["rows_quarantined"]) == (1, 1)
+
+
+def test_formula_like_cell_kept_raw(tmp_path):
+    data = '姓名,手机号\n"\t=1+1",13912345678\n'.encode("utf-8")
+    _, _, raw, _, _ = run_intake(tmp_path, {"f.csv": data})
+    assert [r["name_raw"] for r in raw] == ["\t=1+1"]
+
+
+# --------------------------------------------------------------------------- defect 8: XLSX bomb
+
+
+def test_shared_strings_bomb_refused_before_openpyxl(tmp_path):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("xl/sharedStrings.xml", "<sst>" + "<si><t>a</t></si>" * 400_000 + "</sst>")  # 6.8 MB
+    bomb = buf.getvalue()
+    # 17 * 400,000 + 11 = 6,800,011 bytes inflated from under 34,000 (deflate of a repeated
+    # 17-byte string): a ratio over 200, above the 1 MiB floor
+    assert len(bomb) < 34_000
+    items, _, raw, _, refusals = run_intake(tmp_path, {"bomb.xlsx": bomb})
+    assert refusal_pairs(refusals) == [("bomb.xlsx", "workbook_compression_ratio", "ratio over 200")]
+    settings = {"workbooks": {"max_part_bytes": 1 << 20}}
+    items, _, raw, _, refusals = run_intake(tmp_path / "2", {"bomb.xlsx": bomb}, settings=settings)
+    assert refusal_pairs(refusals) == [("bomb.xlsx", "workbook_too_large", "declared part sizes")]
+    assert items["bomb.xlsx"]["sha256"] == hashlib.sha256(bomb).hexdigest() and not raw
+
+
+def test_ordinary_workbook_passes_the_limits(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.append(["姓名", "手机号"])
+    for i in range(3000):
+        wb.active.append(["张三", f"139{i:08d}"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    _, _, raw, _, refusals = run_intake(tmp_path, {"a.xlsx": buf.getvalue()})
+    assert not refusals and len(raw) == 3000
+
+
+# --------------------------------------------------------------------------- defect 9: item caps
+
+
+def test_items_beyond_the_seizure_cap_are_refused(tmp_path):
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as zf:
+        for i in range(3):
+            zf.writestr(f"{i}.csv", GOOD + str(i).encode())
+    outer = io.BytesIO()
+    with zipfile.ZipFile(outer, "w") as zf:
+        zf.writestr("inner.zip", inner.getvalue())
+        zf.writestr("x.csv", GOOD + b"x")
+    files = {"a.zip": outer.getvalue(), "b.csv": GOOD + b"b"}
+    items, entries, raw, _, refusals = run_intake(tmp_path, files, max_items=4)
+    # counted as extracted: a.zip (1), its members inner.zip (2) and x.csv (3), then inner.zip's
+    # 0.csv (4); the rest are refused, b.csv too (it is registered and hashed all the same)
+    assert [(e["path"], e.get("status", "")) for e in entries] == [
+        ("a.zip", ""), ("a.zip/inner.zip", "extracted"), ("a.zip/inner.zip/0.csv", "extracted"),
+        ("a.zip/inner.zip/1.csv", "refused"), ("a.zip/inner.zip/2.csv", "refused"), ("a.zip/x.csv", "extracted"),
+        ("b.csv", "refused")]
+    assert {r["refusal_reason"] for r in refusals} == {"too_many_items"}
+    assert items["b.csv"]["sha256"] == hashlib.sha256(GOOD + b"b").hexdigest()
+
+
+def test_members_beyond_the_archive_cap_are_refused(tmp_path):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for i in range(4):
+            zf.writestr(f"{i}.csv", GOOD + str(i).encode())
+    items, entries, _, _, refusals = run_intake(tmp_path, {"a.zip": buf.getvalue()}, settings={"archives": {"max_members": 2}})
+    assert [(r["path"], r["refusal_reason"]) for r in refusals] == [("a.zip/2.csv", "too_many_members"), ("a.zip/3.csv", "too_many_members")]
+
+
+def test_every_refusal_reason_is_documented():
+    import jobs.intake.refusals as refusals
+
+    doc = refusals.__doc__ + (__import__("jobs.intake.archives", fromlist=["x"]).__doc__ or "")
+    assert {r for r in ALL_REASONS if f"``{r}``" not in doc} == set()
