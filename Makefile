@@ -15,7 +15,7 @@ CASE ?= HG-2019-0412
 # One seizure id per sample size and seed: the evidence store is write-once per path.
 SEIZURE ?= S01-n$(RECORDS)-s$(SEED)
 
-.PHONY: run test test-fast lint test-deployment install airflow-init bench clean
+.PHONY: run test test-fast lint test-deployment install airflow-init bench fuzz clean
 
 install: $(STAMP)
 
@@ -53,6 +53,11 @@ lint: $(STAMP)
 # The full deployment on loopback: Airflow scheduler + watch DAG, Spark standalone, S3 server (slow).
 test-deployment: airflow-init
 	$(PY) -m pytest -q -m deployment tests/integration/test_deployment.py
+
+# The intake parsers' fuzzer for longer than the few seconds make test gives it (FUZZ_SECONDS).
+FUZZ_SECONDS ?= 300
+fuzz: $(STAMP)
+	CASEFILE_FUZZ_SECONDS=$(FUZZ_SECONDS) $(PY) -m pytest -q -s tests/unit/test_intake_fuzz.py
 
 bench: $(STAMP)
 	$(PY) -m bench.run $(BENCH_ARGS)
