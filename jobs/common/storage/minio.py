@@ -1,9 +1,10 @@
-"""The MinIO/S3 backend: every store is a bucket on an S3-compatible server, reached with the
-``minio`` SDK.
+"""The S3 backend: every store is a bucket on an S3-compatible server with object lock (the
+deployment's is SeaweedFS, docs/decisions/object-store.md), reached with the ``minio`` SDK.
 
-Large objects go up and down as multipart streams; transient errors are retried with exponential
-back-off; every transfer is checked against a hash (an upload against the server's ETag, a download
-against the SHA-256 recorded in the object's metadata) and a mismatch raises
+Large objects go up and down as multipart streams (16 MiB parts: a 65 MiB original is 5 parts);
+transient errors are retried with exponential back-off and jitter (tenacity, ``MinioStorage._retry``);
+every transfer is checked against a hash (an upload against the server's ETag, a download against
+the SHA-256 recorded in the object's metadata) and a mismatch raises
 :class:`~jobs.common.errors.TransferIntegrityError` naming the object.
 
 Credentials come only from the environment: ``MINIO_ACCESS_KEY``/``MINIO_SECRET_KEY``, or the
