@@ -15,9 +15,17 @@ CASE ?= HG-2019-0412
 # One seizure id per sample size and seed: the evidence store is write-once per path.
 SEIZURE ?= S01-n$(RECORDS)-s$(SEED)
 
-.PHONY: run test test-fast lint test-deployment install airflow-init bench fuzz clean
+.PHONY: run test test-fast lint test-deployment install system-deps airflow-init bench fuzz clean
 
-install: $(STAMP)
+install: $(STAMP) system-deps
+
+# System packages the tests start themselves: PostgreSQL (Airflow's metadata DB in the deployment
+# test; Debian's server, run as the postgres user). Installed with apt-get only when missing.
+# The S3 server (SeaweedFS's `weed`) comes from PyPI with the locked Python packages.
+system-deps:
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { \
+		echo "installing PostgreSQL (apt-get)"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql; }
 
 $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH"; exit 1; }
@@ -38,7 +46,7 @@ run: airflow-init
 		--ground-truth $(CASEFILE_HOME)/samples/$(CASE)/$(SEIZURE)/ground_truth.json
 
 # Everything CI runs: the boundaries and lint, then every test tier (unit, integration, e2e, deployment).
-test: lint airflow-init
+test: lint airflow-init system-deps
 	$(PY) -m pytest -q
 
 # The unit tier alone (tiny in-line DataFrames, generated files; a few minutes), after lint.
@@ -50,8 +58,9 @@ lint: $(STAMP)
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check .
 
-# The full deployment on loopback: Airflow scheduler + watch DAG, Spark standalone, S3 server (slow).
-test-deployment: airflow-init
+# The full deployment on loopback: Airflow scheduler + watch DAG on PostgreSQL, Spark standalone,
+# SeaweedFS as the S3 server (slow).
+test-deployment: airflow-init system-deps
 	$(PY) -m pytest -q -m deployment tests/integration/test_deployment.py
 
 # The intake parsers' fuzzer for longer than the few seconds make test gives it (FUZZ_SECONDS).

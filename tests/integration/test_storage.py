@@ -1,20 +1,26 @@
-"""The storage interface against both backends: the local folder and an S3-compatible server on
-loopback reached with the real ``minio`` client (moto's server). Plus what only the object store
-can do wrong: multipart objects larger than 64 MiB, a connection dropped mid-transfer, a 503, and
-bytes corrupted on the way or at rest."""
+"""The storage interface against both backends: the local folder and the real object store of the
+deployment, SeaweedFS's S3 gateway (``weed mini``, started on loopback by the session fixture),
+reached with the real ``minio`` client. Plus what only the object store can do wrong: multipart
+objects larger than 64 MiB, a connection dropped mid-transfer, a 503, and bytes corrupted on the
+way or at rest (a fault-injecting TCP proxy in front of the same real server; no mock), and what
+only the server can guarantee: object-lock retention refusing to delete or replace an original."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import io
 import json
 import tracemalloc
 from pathlib import Path
 
 import pytest
+from minio import Minio
 from minio.error import S3Error
+from minio.retention import GOVERNANCE, Retention
 from s3support import TEST_ACCESS_KEY, TEST_SECRET_KEY, unique_buckets, write_random_file
 
-from jobs.common.errors import ConfigError, EvidenceIntegrityError, TransferIntegrityError
+from jobs.common.errors import ConfigError, EvidenceIntegrityError, StorageError, TransferIntegrityError
 from jobs.common.storage import LocalStorage, MinioStorage, StagedStorage, file_digests, minio_credentials
 
 MiB = 1 << 20
@@ -130,10 +136,49 @@ def test_evidence_bucket_has_object_lock_and_originals_are_retained(s3_server, t
     src = write_random_file(tmp_path / "item.csv", 1000, seed=3)
     storage.put_file("evidence", "C/S/item.csv", src, write_once=True)
     st = storage.client.stat_object(storage.buckets["evidence"], "C/S/item.csv")
-    assert st.metadata["x-amz-object-lock-mode"] == "COMPLIANCE" and st.metadata["x-amz-object-lock-retain-until-date"]
-    with pytest.raises(S3Error, match="AccessDenied"):  # the server refuses to delete the retained version
-        storage.client.remove_object(storage.buckets["evidence"], "C/S/item.csv", version_id=st.version_id)
+    assert st.metadata["x-amz-object-lock-mode"] == "COMPLIANCE"
+    until = dt.datetime.fromisoformat(st.metadata["x-amz-object-lock-retain-until-date"].replace("Z", "+00:00"))
+    assert dt.timedelta(days=29, hours=23) < until - dt.datetime.now(dt.timezone.utc) <= dt.timedelta(days=30)
     assert storage.read_bytes("evidence", "C/S/item.csv") == src.read_bytes()
+
+
+def test_the_server_itself_refuses_to_delete_or_replace_a_retained_original(s3_server, tmp_path):
+    """Raw S3 calls, bypassing casefile's own write-once check: what the object-lock rules of the
+    S3 API (COMPLIANCE mode) make the server refuse while an object version is retained."""
+    storage = make_minio(s3_server.endpoint, retention_days=30)
+    bucket = storage.buckets["evidence"]
+    src = write_random_file(tmp_path / "item.csv", 1000, seed=3)
+    storage.put_file("evidence", "C/S/item.csv", src, write_once=True)
+    raw = Minio(s3_server.endpoint, access_key=TEST_ACCESS_KEY, secret_key=TEST_SECRET_KEY, secure=False)
+    original = raw.stat_object(bucket, "C/S/item.csv").version_id
+    assert original
+    # deleting the retained version is refused, even with the governance bypass header
+    with pytest.raises(S3Error) as err:
+        raw.remove_object(bucket, "C/S/item.csv", version_id=original)
+    assert err.value.code == "AccessDenied"
+    with pytest.raises(S3Error) as err:
+        raw._execute("DELETE", bucket, "C/S/item.csv", query_params={"versionId": original},
+                     headers={"x-amz-bypass-governance-retention": "true"})
+    assert err.value.code == "AccessDenied"
+    # shortening a COMPLIANCE retention is refused
+    soon = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) + dt.timedelta(days=1)
+    with pytest.raises(S3Error) as err:
+        raw.set_object_retention(bucket, "C/S/item.csv", Retention(GOVERNANCE, soon), version_id=original)
+    assert err.value.code == "AccessDenied"
+    # a PUT on the same key cannot replace it: the bucket is versioned (object lock requires it),
+    # so the PUT adds a new version and the original's bytes stay readable and retained
+    other = raw.put_object(bucket, "C/S/item.csv", io.BytesIO(b"forged"), 6)
+    assert other.version_id != original
+    kept = raw.get_object(bucket, "C/S/item.csv", version_id=original)
+    try:
+        assert kept.read() == src.read_bytes()
+    finally:
+        kept.close()
+        kept.release_conn()
+    assert raw.stat_object(bucket, "C/S/item.csv", version_id=original).metadata["x-amz-object-lock-mode"] == "COMPLIANCE"
+    with pytest.raises(S3Error) as err:
+        raw.remove_object(bucket, "C/S/item.csv", version_id=original)
+    assert err.value.code == "AccessDenied"
 
 
 def test_download_survives_a_connection_dropped_mid_transfer(s3_server, faulty_proxy, tmp_path):
@@ -167,6 +212,21 @@ def test_503_slow_down_is_retried_with_back_off(s3_server, faulty_proxy):
     assert proxy.cuts == 2
 
 
+def test_retries_back_off_exponentially_then_give_up(s3_server, faulty_proxy):
+    """Every connection answers 503 SlowDown: 3 attempts, waits of 1 and 2 × the first delay (plus
+    at most a quarter of it as jitter), then a StorageError naming the object."""
+    proxy = faulty_proxy(answer_503=True, faulty_connections=10**6)
+    via = MinioStorage(proxy.endpoint, TEST_ACCESS_KEY, TEST_SECRET_KEY, buckets=unique_buckets(), retries=3,
+                       backoff=0.5, region="us-east-1")
+    waits: list[float] = []
+    via._sleep = waits.append
+    with pytest.raises(StorageError, match=r"stat work/C/S/doc.json: failed after 3 attempts \(ServerError\)"):
+        via.read_bytes("work", "C/S/doc.json")
+    assert len(waits) == 2
+    for wait, base in zip(waits, (0.5, 1.0), strict=True):
+        assert base <= wait <= base + 0.125, waits
+
+
 def test_bytes_corrupted_in_transit_are_detected(s3_server, faulty_proxy, tmp_path):
     direct = make_minio(s3_server.endpoint)
     src = write_random_file(tmp_path / "item.bin", 8 * MiB, seed=6)
@@ -180,8 +240,6 @@ def test_bytes_corrupted_in_transit_are_detected(s3_server, faulty_proxy, tmp_pa
 
 
 def test_object_corrupted_at_rest_is_detected(s3_server, tmp_path):
-    import io
-
     storage = make_minio(s3_server.endpoint)
     storage.write_bytes("casefiles", "C/S/run/records.csv", b"record_id\n1\n")
     recorded = storage.client.stat_object(storage.buckets["casefiles"], "C/S/run/records.csv").metadata["x-amz-meta-casefile-sha256"]

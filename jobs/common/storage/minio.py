@@ -1,9 +1,10 @@
-"""The MinIO/S3 backend: every store is a bucket on an S3-compatible server, reached with the
-``minio`` SDK.
+"""The S3 backend: every store is a bucket on an S3-compatible server with object lock (the
+deployment's is SeaweedFS, docs/decisions/object-store.md), reached with the ``minio`` SDK.
 
-Large objects go up and down as multipart streams; transient errors are retried with exponential
-back-off; every transfer is checked against a hash (an upload against the server's ETag, a download
-against the SHA-256 recorded in the object's metadata) and a mismatch raises
+Large objects go up and down as multipart streams (16 MiB parts: a 65 MiB original is 5 parts);
+transient errors are retried with exponential back-off and jitter (tenacity, ``MinioStorage._retry``);
+every transfer is checked against a hash (an upload against the server's ETag, a download against
+the SHA-256 recorded in the object's metadata) and a mismatch raises
 :class:`~jobs.common.errors.TransferIntegrityError` naming the object.
 
 Credentials come only from the environment: ``MINIO_ACCESS_KEY``/``MINIO_SECRET_KEY``, or the
@@ -194,8 +195,8 @@ class MinioStorage(Storage):
         self.backoff = backoff
         self.retention_days = retention_days
         self.retention_mode = retention_mode.upper()
-        # The SDK's own urllib3 retry covers failed connects and 5xx answers to one request; the
-        # loop in _retry covers what escapes it (a body cut off mid-stream, SlowDown, exhausted retries).
+        # The SDK's own urllib3 retry covers failed connects and 5xx answers to one request; _retry
+        # (tenacity) covers what escapes it (a body cut off mid-stream, SlowDown, exhausted retries).
         http = urllib3.PoolManager(
             timeout=urllib3.Timeout(connect=10, read=120), maxsize=8,
             retries=urllib3.Retry(total=3, connect=3, read=2, backoff_factor=0.2, status_forcelist=(500, 502, 503, 504),
@@ -204,6 +205,8 @@ class MinioStorage(Storage):
         self.client: Minio = Minio(endpoint, access_key=access_key, secret_key=secret_key, secure=secure,
                                    region=region, http_client=http)
         self._lock_enabled: bool | None = None
+        #: How the back-off waits (tests may count the waits instead of sleeping them).
+        self._sleep: Callable[[float], None] = time.sleep
 
     # ---- plumbing
 
@@ -213,24 +216,35 @@ class MinioStorage(Storage):
         return self.buckets[store]
 
     def _retry(self, what: str, fn: Callable[[], T]) -> T:
-        """Run ``fn``, retrying transient failures with exponential back-off.
+        """Run ``fn``, retrying transient failures (:func:`_is_transient`) with exponential back-off.
+
+        The policy is tenacity's: at most :attr:`retries` attempts, waits of :attr:`backoff` × 2ⁿ
+        seconds capped at 30 s, plus a random jitter of up to :attr:`backoff` / 4 (AWS's advice for SlowDown: back off
+        exponentially, with jitter, so that many clients do not retry in step). A non-transient
+        error (an access denial, a missing bucket) is raised at once.
 
         Raises:
-            StorageError: still failing after :attr:`retries` attempts (names ``what``).
+            StorageError: still failing after :attr:`retries` attempts (names ``what``; the last
+                error is its ``__cause__``).
         """
-        delay = self.backoff
-        for attempt in range(1, self.retries + 1):
-            try:
-                return fn()
-            except Exception as exc:  # noqa: BLE001 - classified right below
-                if not _is_transient(exc):
-                    raise
-                if attempt == self.retries:
-                    raise StorageError(f"{what}: failed after {attempt} attempts ({type(exc).__name__})") from exc
-                log.warning("storage: %s: %s, retry %d/%d in %.1fs", what, type(exc).__name__, attempt, self.retries - 1, delay)
-                time.sleep(delay)
-                delay = min(delay * 2, 30.0)
-        raise AssertionError("unreachable")
+        import tenacity
+
+        def before_sleep(state: tenacity.RetryCallState) -> None:
+            exc = state.outcome.exception() if state.outcome else None
+            log.warning("storage: %s: %s, retry %d/%d in %.1fs", what, type(exc).__name__, state.attempt_number,
+                        self.retries - 1, state.next_action.sleep if state.next_action else 0.0)
+
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(self.retries),
+            wait=tenacity.wait_exponential(multiplier=self.backoff, min=self.backoff, max=30.0)
+            + tenacity.wait_random(0, self.backoff / 4),
+            retry=tenacity.retry_if_exception(_is_transient),
+            before_sleep=before_sleep, reraise=False, sleep=self._sleep)
+        try:
+            return retrying(fn)
+        except tenacity.RetryError as err:
+            exc = err.last_attempt.exception()
+            raise StorageError(f"{what}: failed after {self.retries} attempts ({type(exc).__name__})") from exc
 
     def _stat(self, store: str, key: str):
         """The object's stat, or ``None`` when there is no such object."""
