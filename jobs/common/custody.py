@@ -273,18 +273,19 @@ def _read_sha256sums(data: bytes, problems: list[str]) -> dict[str, str]:
     return listed
 
 
-def _read_manifest(data: bytes, problems: list[str]) -> dict[str, dict[str, Any]]:
+def _read_manifest(data: bytes, problems: list[str]) -> dict[str, dict[str, Any]] | None:
     """The ``files`` of a manifest (``{name: {"bytes": int, "sha256": hex, "md5": hex, "sm3": hex?}}``);
-    a manifest that does not parse, or an entry without a SHA-256 or with an unsafe path, is a problem."""
+    a manifest that does not parse (``None``), or an entry without a SHA-256 or with an unsafe
+    path, is a problem."""
     try:
         manifest = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         problems.append(f"{MANIFEST}: not valid UTF-8 JSON")
-        return {}
+        return None
     files = manifest.get("files") if isinstance(manifest, dict) else None
     if not isinstance(files, dict):
         problems.append(f"{MANIFEST}: no 'files' object")
-        return {}
+        return None
     out = {}
     for name, entry in files.items():
         reason = unsafe_path_reason(name)
@@ -358,19 +359,19 @@ def check_bundle(folder: Path, *, require_manifest: bool = True) -> BundleCheck:
         manifest_bytes = regular[MANIFEST].read_bytes()
         manifest_sha256 = hashlib.sha256(manifest_bytes).hexdigest()
         sealed = _read_manifest(manifest_bytes, problems)
-        for name, entry in sealed.items():
+        for name, entry in (sealed or {}).items():
             got = actual(name)
             if got is None:
                 problems.append(f"{shown_name(name)}: {refused.get(name, 'missing')} (listed in {MANIFEST})")
-                continue
-            differ = [a for a in ("bytes", *HASH_ALGORITHMS) if a in entry and str(entry[a]).lower() != str(got[a])]
-            if differ:
-                problems.append(f"{shown_name(name)}: FAILED ({', '.join(differ)} differ{'s' if len(differ) == 1 else ''} from {MANIFEST})")
+            else:
+                differ = [a for a in ("bytes", *HASH_ALGORITHMS) if a in entry and str(entry[a]).lower() != str(got[a])]
+                if differ:
+                    problems.append(f"{shown_name(name)}: FAILED ({', '.join(differ)} differ{'s' if len(differ) == 1 else ''} from {MANIFEST})")
             if name not in listed:
                 problems.append(f"{shown_name(name)}: in {MANIFEST} but not in {SHA256SUMS}")
             elif listed[name] != str(entry["sha256"]).lower():
                 problems.append(f"{shown_name(name)}: {SHA256SUMS} and {MANIFEST} disagree on its sha256")
-        for name in listed:
+        for name in listed if sealed is not None else ():
             if name in sealed or name == MANIFEST or name not in regular:
                 continue
             if not _contains(regular[name], manifest_sha256.encode("ascii")):
