@@ -168,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     out = Output(command, json_mode="--json" in argv and command in JSON_COMMANDS)
     try:
         args = build_parser(raise_usage_errors=True).parse_args(argv)
-        args.out = out
+        args.output = out
         return int(args.func(args) or 0)
     except SystemExit as exc:  # --help and --version print, then exit 0
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else ExitCode.USAGE)

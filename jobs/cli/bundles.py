@@ -37,7 +37,7 @@ def _show_check(out: Output, check: BundleCheck, label: str) -> None:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    out: Output = args.out
+    out: Output = args.output
     folder = Path(args.dir)
     if not folder.exists():
         raise NotFoundError(f"folder {folder} does not exist")
@@ -59,7 +59,7 @@ def cmd_pull(args: argparse.Namespace) -> int:
     from jobs.common.errors import EvidenceIntegrityError
     from jobs.export.bundle import fetch_bundle
 
-    out: Output = args.out
+    out: Output = args.output
     check_ids(args.case, args.seizure)
     dest = Path(args.dest)
     if dest.exists() and not dest.is_dir():
@@ -92,7 +92,7 @@ def cmd_case_report(args: argparse.Namespace) -> int:
     """Case report over the latest verified bundle of every seizure of a case (jobs.case_report.job)."""
     from jobs.case_report.job import case_seizures, make_case_report
 
-    out: Output = args.out
+    out: Output = args.output
     check_ids(args.case)
     if args.roles:
         check_input_file("--roles", args.roles)

@@ -162,7 +162,7 @@ def _compare(storage, prefix: str, bundle: str, summary: dict, ground_truth: Pat
 
 
 def cmd_run(args) -> int:
-    out: Output = args.out
+    out: Output = args.output
     # Everything that can be refused is refused here, before Airflow, storage or an upload.
     check_ids(args.case, args.seizure)
     logical = check_logical_date(args.logical_date) if args.logical_date else dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
@@ -231,7 +231,7 @@ def wait_for_run(api, run_id: str, progress: Progress, *, poll: float = 10.0, ti
 
 def _wait_remote(api, case_id: str, seizure_id: str, run_id: str, args) -> int:
     """Wait for a run on the deployment (unless ``--no-wait``), then report as in embedded mode."""
-    out: Output = args.out
+    out: Output = args.output
     if getattr(args, "no_wait", False):
         out.say(f"casefile: triggered; follow it with: casefile status --case {case_id} --seizure {seizure_id}")
         out.result({"ok": True, "exit_code": 0, "exit_name": "OK", "case_id": case_id, "seizure_id": seizure_id, "run_id": run_id, "state": "triggered"})
@@ -298,7 +298,7 @@ def _latest_or_fail(case_id: str, seizure_id: str, what: str) -> dict:
 
 
 def cmd_rerun(args) -> int:
-    out: Output = args.out
+    out: Output = args.output
     record = _latest_or_fail(args.case, args.seizure, " to rerun")
     if args.ground_truth:
         check_input_file("--ground-truth", args.ground_truth)
@@ -320,7 +320,7 @@ def cmd_rerun(args) -> int:
 
 
 def cmd_status(args) -> int:
-    out: Output = args.out
+    out: Output = args.output
     record = _latest_or_fail(args.case, args.seizure, "")
     from jobs.common.custody import is_committed
 
