@@ -273,7 +273,7 @@ def _read_sha256sums(data: bytes, problems: list[str]) -> dict[str, str]:
     return listed
 
 
-def _read_manifest(data: bytes, problems: list[str]) -> dict[str, dict[str, Any]] | None:
+def _read_manifest(data: bytes, problems: list[str], *, require_files: bool = True) -> dict[str, dict[str, Any]] | None:
     """The ``files`` of a manifest (``{name: {"bytes": int, "sha256": hex, "md5": hex, "sm3": hex?}}``);
     a manifest that does not parse (``None``), or an entry without a SHA-256 or with an unsafe
     path, is a problem."""
@@ -284,7 +284,8 @@ def _read_manifest(data: bytes, problems: list[str]) -> dict[str, dict[str, Any]
         return None
     files = manifest.get("files") if isinstance(manifest, dict) else None
     if not isinstance(files, dict):
-        problems.append(f"{MANIFEST}: no 'files' object")
+        if require_files:
+            problems.append(f"{MANIFEST}: no 'files' object")
         return None
     out = {}
     for name, entry in files.items():
@@ -319,8 +320,9 @@ def check_bundle(folder: Path, *, require_manifest: bool = True) -> BundleCheck:
 
     Args:
         folder: the bundle folder.
-        require_manifest: a folder without ``manifest.json`` is a problem (``True``: a bundle or a
-            case report); ``False`` checks ``SHA256SUMS`` alone when there is no manifest.
+        require_manifest: a folder without ``manifest.json``, or with one without ``files``, is a
+            problem (``True``: a bundle or a case report); ``False`` checks ``SHA256SUMS`` alone
+            when there is no manifest or it has no ``files`` (what :func:`verify_sha256sums` does).
 
     Returns:
         A :class:`BundleCheck`; ``problems`` in a fixed order: ``SHA256SUMS`` lines, listed files,
@@ -358,7 +360,7 @@ def check_bundle(folder: Path, *, require_manifest: bool = True) -> BundleCheck:
     if MANIFEST in regular:
         manifest_bytes = regular[MANIFEST].read_bytes()
         manifest_sha256 = hashlib.sha256(manifest_bytes).hexdigest()
-        sealed = _read_manifest(manifest_bytes, problems)
+        sealed = _read_manifest(manifest_bytes, problems, require_files=require_manifest)
         for name, entry in (sealed or {}).items():
             got = actual(name)
             if got is None:
@@ -394,8 +396,8 @@ def _dedupe(lines: list[str]) -> list[str]:
 
 
 def verify_sha256sums(folder: Path) -> list[str]:
-    """Problems checking ``folder`` against its ``SHA256SUMS`` and, when it has one, its
-    ``manifest.json`` (empty list: verified): :func:`check_bundle` with ``require_manifest=False``.
+    """Problems checking ``folder`` against its ``SHA256SUMS`` and, when it has one with ``files``,
+    its ``manifest.json`` (empty list: verified): :func:`check_bundle` with ``require_manifest=False``.
     Used by ``casefile pull`` and by the case report before it reads a bundle
     (:func:`jobs.export.bundle.fetch_bundle`)."""
     return list(check_bundle(folder, require_manifest=False).problems)

@@ -216,7 +216,7 @@ sys.exit(1)
 
 @pytest.fixture
 def fake_runner(monkeypatch):
-    monkeypatch.setattr(runs, "runner_command", lambda logical, conf: [sys.executable, "-c", FAKE_RUNNER])
+    monkeypatch.setattr(runs, "runner_command", lambda logical, conf: [sys.executable, "-S", "-c", FAKE_RUNNER])
     monkeypatch.setattr(runs, "ensure_airflow_db", lambda say: None)
     monkeypatch.setenv("CASEFILE_PROGRESS_SECONDS", "60")
 

@@ -251,3 +251,12 @@ def test_verify_json_and_user_errors(tmp_path, capsys):
     err = capsys.readouterr().err.splitlines()
     assert err == [f"casefile verify: folder {tmp_path / 'nowhere'} does not exist",
                    f"casefile verify: {tmp_path / 'extra.txt'} is not a folder (give the case file's folder)"]
+
+
+def test_a_manifest_without_files_is_a_problem_only_for_a_bundle(tmp_path):
+    make_bundle(tmp_path)
+    (tmp_path / "manifest.json").write_text('{"case_id": "C1"}')
+    (tmp_path / "summary.html").unlink()
+    write_sums(tmp_path, [*DATA, "manifest.json"])
+    assert check_bundle(tmp_path).problems == ("manifest.json: no 'files' object",)
+    assert verify_sha256sums(tmp_path) == []
