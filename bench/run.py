@@ -134,7 +134,7 @@ def run_size(n: int, seed: int, skip_duckdb: bool, collect_only: bool = False) -
     print(proc.stdout[-3000:], flush=True)
     (base / "run.json").write_text(json.dumps({"dag_wall_seconds": round(dag_seconds, 1), "returncode": proc.returncode,
                                                "stdout": proc.stdout[-6000:]}, indent=2) + "\n")
-    if proc.returncode not in (0, 2):  # 2: finished, but a count differs from the ground truth (recorded)
+    if proc.returncode not in (0, 6):  # 6 (GROUND_TRUTH_MISMATCH, jobs.cli.exitcodes): finished, but a count differs (recorded)
         raise SystemExit(f"bench: the {n:,}-row run failed (exit {proc.returncode}); log in {home / 'logs'}")
     return collect(n, seed, base, dag_seconds, proc.stdout, skip_duckdb)
 

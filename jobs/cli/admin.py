@@ -23,15 +23,24 @@ def open_storage():
 # --------------------------------------------------------------------------- airflow-init
 
 
-def cmd_airflow_init(_: argparse.Namespace) -> int:
+def ensure_airflow_db(say=print) -> None:
+    """Create or migrate the embedded Airflow metadata DB once (a marker file records it).
+
+    Args:
+        say: where the one line about it goes (``Output.say``: stderr under ``--json``).
+    """
     env = airflow_env()
     Path(env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
     marker = Path(env["AIRFLOW_HOME"]) / ".db-migrated"
     if marker.exists():
-        return 0
-    print(f"casefile: initialising Airflow metadata DB in {env['AIRFLOW_HOME']}", flush=True)
+        return
+    say(f"casefile: initialising Airflow metadata DB in {env['AIRFLOW_HOME']}")
     subprocess.run([str(Path(sys.executable).parent / "airflow"), "db", "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
     marker.write_text("ok\n")
+
+
+def cmd_airflow_init(_: argparse.Namespace) -> int:
+    ensure_airflow_db()
     return 0
 
 
