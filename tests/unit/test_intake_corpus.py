@@ -273,7 +273,8 @@ def test_big5_and_utf16be_bom(tmp_path):
     assert items["k.csv"]["encoding"] == "big5hkscs" and items["l.txt"]["encoding"] == "utf-16-be"
     assert [(r[0], r[3], r[6]) for r in fields_of(raw)] == [
         ("k.csv", "陳大文", "臺北市中正區重慶南路一段122號"), ("k.csv", "林美麗", "新北市板橋區中山路一段161號"), ("l.txt", "张三", None)]
-    assert [r["phone_raw"] for r in raw] == [None, None, "13912345678"]  # 手機號 is not a configured synonym
+    # 手機號 folds (OpenCC t2s) to the configured synonym 手机号 (issue 12 defect 5)
+    assert [r["phone_raw"] for r in raw] == ["13912345678", "13812345678", "13912345678"]
     assert json.loads(raw[0]["extra"]) == {"手機號": "13912345678", "地址": "臺北市中正區重慶南路一段122號"} or raw[0]["address_raw"]
 
 
