@@ -313,7 +313,8 @@ def test_json_nested_array_navicat_and_jsonl(tmp_path):
     jsonl = '{"xm": "王五", "sfzh": "%s"}\n{bad\n' % ID_B
     items, raw, quarantine, _ = run_intake(tmp_path, {"n.json": arr.encode(), "o.json": navicat.encode(), "p.json": jsonl.encode()})
     assert fields_of(raw) == [
-        ("n.json", "", 1, "张三", None, None, None, None, None, {"info.addr.city": "北京", "info.sjh": "13912345678", "tags": '["a"]'}),
+        # info.sjh: the leaf of a dotted path is a phone synonym (issue 12 defect 5)
+        ("n.json", "", 1, "张三", None, "13912345678", None, None, None, {"info.addr.city": "北京", "tags": '["a"]'}),
         ("o.json", "RECORDS", 1, "李四", None, "13812345678", None, None, None, {"score": "1.5"}),
         ("p.json", "", 1, "王五", ID_B, None, None, None, None, {}),
     ]
