@@ -194,8 +194,8 @@ def header_key(text: str) -> str:
     3. ``casefold`` (``EMail`` = ``email``);
     4. OpenCC ``t2s`` (a Big5 source's ``證件號碼`` = ``证件号码``): a header is a label, never a
        name, so the one-to-many hazards of :mod:`jobs.normalize.names` do not apply here;
-    5. white space, ``_``, ``-`` and the middle dot removed (``手机 号码`` = ``手机号码``,
-       ``e-mail`` = ``email``, ``id_number`` = ``idnumber``).
+    5. white space removed (``手机 号码`` = ``手机号码``). ``_`` and ``-`` are kept: removing them
+       made the hotel layout's ``CardNo`` (a membership card) the bank-card synonym ``card_no``.
 
     Brackets, trailing digits and dotted JSON paths are kept here; :meth:`HeaderMapper.resolve`
     removes them, one step at a time, only after checking they name no other person.
@@ -208,7 +208,7 @@ def header_key(text: str) -> str:
 #: A bracketed part of a header after NFKC (ASCII brackets) or in CJK brackets NFKC keeps.
 _BRACKET_RE = re.compile(r"[(\[{【〔〈《<][^)\]}】〕〉》>]*[)\]}】〕〉》>]")
 _TRAILING_DIGITS_RE = re.compile(r"(?<=\D)\d+$")
-_SEPARATORS_RE = re.compile(r"[\s_\-\u00b7\u30fb]+")
+_SEPARATORS_RE = re.compile(r"\s+")
 
 #: Header words that name a person other than the record's subject: a column whose folded header
 #: contains one of them is never mapped by a stripped spelling nor inferred from content (its phone

@@ -38,6 +38,7 @@ def mapper(synonyms):
     ("ＭＯＢＩＬＥ", "phone", "header synonym"),          # full width (NFKC) and case
     ("手机 号码", "phone", "header synonym"),             # white space
     ("Mobile_Phone", "phone", "header synonym"),
+    ("CardNo", None, "unknown header"),                 # the hotel layout's membership card: not card_no
     ("手机号码（主）", "phone", "brackets removed"),      # full-width brackets (NFKC → ASCII)
     ("手机号码【主】", "phone", "brackets removed"),      # CJK brackets NFKC keeps
     ("身份证号2", "id_number", "trailing digits removed"),
