@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-pytestmark = pytest.mark.spark
+pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
 EXCEPTIONS = yaml.safe_load((Path(__file__).parent / "exceptions.yaml").read_text(encoding="utf-8"))
 REFERENCE_DATE = datetime.date(2026, 1, 1)
