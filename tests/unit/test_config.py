@@ -56,7 +56,7 @@ def test_typed_sections_hold_the_yaml_values():
     assert c.intake == IntakeSettings(header_search_rows=50, max_quoted_lines=50, infer_sample_rows=1000, infer_min_share=0.8,
                                       archives=ArchiveLimits(max_depth=4, max_members=100_000, max_member_bytes=8 << 30,
                                                              max_total_bytes=32 << 30, max_ratio=200.0, ratio_floor_bytes=1 << 20))
-    assert c.normalize == NormalizeSettings(name_protected_chars=("於",))
+    assert c.normalize == NormalizeSettings(name_protected_chars=("於", "乾", "昇", "陞", "氾", "麴", "逕"))
     assert c.counting.bare_phone_fields == ("phone",)
     assert c.counting.identifying_field_pairs == (("name", "address"),)
     assert [r.key for r in c.legal.categories] == ["tier_50", "tier_500", "tier_5000"]
