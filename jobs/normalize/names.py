@@ -28,11 +28,13 @@ from jobs.normalize.expressions import (
 )
 
 __all__ = [
+    "NAME_KEPT_CHARS",
     "NAME_DOT",
     "NAME_DOT_VARIANTS",
     "NAME_PLACEHOLDERS",
     "NAME_TRANSLATION",
     "normalize_names",
+    "opencc_t2s_collisions",
     "t2s_protected",
 ]
 
@@ -50,6 +52,78 @@ NAME_TRANSLATION: dict[str, str] = {
     **FULLWIDTH_TO_ASCII,
     **{variant: NAME_DOT for variant in NAME_DOT_VARIANTS},
 }
+
+
+#: Characters the name key keeps as written (issue 12 defect 6). Each is in the OpenCC ``t2s``
+#: collision list (:func:`opencc_t2s_collisions`: t2s writes it onto a key another character also
+#: takes), and the Table of General Standard Chinese Characters (《通用规范汉字表》, State Council
+#: 2013, 附件1 notes) keeps it as a standard character for names, so a mainland register writes it
+#: too and it is a different name from the character t2s would give:
+#:
+#: ==== =========== ==========================================================================
+#: char t2s gives   附件1 note (the collision)
+#: ==== =========== ==========================================================================
+#: 於   于          特殊姓名用“於” (於 and 于 are two surnames; STCharacters 于 → 於 于)
+#: 乾   干          读 qián 时不简化作“干”，如“乾坤”“乾隆” (a surname; 干 → 乾 幹 干)
+#: 昇   升          可用于姓氏人名，如“毕昇” (升 → 升 昇)
+#: 陞   升          可用于姓氏人名、地名 (TSCharacters 陞 → 升 陞)
+#: 氾   泛          可用于姓氏人名 (泛 → 泛 氾 汎)
+#: 麴   曲          可用于姓氏人名 (曲 → 曲 麴)
+#: 逕   径          可用于姓氏人名、地名 (逕 and 徑 both give 径)
+#: ==== =========== ==========================================================================
+#:
+#: Not protected, on purpose: the other members of the list are merged by every mainland register
+#: too (範/范, 後/后, 葉/叶, 鬱/郁, 餘/余 … : the simplified form is the only one a mainland ID card
+#: carries), so keeping them apart would lose cross-script duplicates. 鍾 (surname, 附件1: 类推简化作
+#: “锺”) and 鉅 (“钜”) have a simplified form of their own that t2s does not give; protecting them
+#: would not make the key right, and mainland data mostly writes 钟/巨: left merged, a known limit.
+#: Characters the standard keeps for names that t2s already leaves alone (甦 甯 仝 堃 喆 邨 犇 龢 迺
+#: 耑 淼) need no protection; the tests check that they stay.
+NAME_KEPT_CHARS: tuple[str, ...] = ("於", "乾", "昇", "陞", "氾", "麴", "逕")
+
+
+def _opencc_dictionary(name: str) -> dict[str, list[str]]:
+    """One of the installed OpenCC package's character dictionaries (``TSCharacters``,
+    ``STCharacters``) as ``{character: [candidates]}``, dumped to text with the ``opencc_dict``
+    tool the package ships (the ``.ocd2`` files are marisa tries)."""
+    import os
+    import subprocess
+    import tempfile
+
+    import opencc
+
+    base = os.path.join(os.path.dirname(opencc.__file__), "clib")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, f"{name}.txt")
+        subprocess.run([os.path.join(base, "bin", "opencc_dict"), "-i", os.path.join(base, "share", "opencc", f"{name}.ocd2"),
+                        "-o", out, "-f", "ocd2", "-t", "text"], check=True, capture_output=True)
+        with open(out, encoding="utf-8") as fh:
+            rows = [line.rstrip("\n").split("\t") for line in fh if line.strip()]
+    return {key: values.split(" ") for key, values in rows}
+
+
+def opencc_t2s_collisions() -> dict[str, list[str]]:
+    """The one-to-many mappings of OpenCC ``t2s`` that can turn one name into another, derived
+    from the installed package's own dictionaries.
+
+    Method: every character of traditional text OpenCC knows (the keys of ``TSCharacters`` and
+    every traditional candidate in ``STCharacters``) is converted by ``t2s`` itself (the real
+    conversion chain, phrases first); characters are grouped by the key they get; a group of two
+    or more is a collision: ``t2s`` writes different characters onto one key (于 ← 於 于; 升 ← 升 昇
+    陞; 径 ← 徑 逕). A one-character input gives its character reading (no phrase applies).
+
+    Returns:
+        ``{key: [characters, sorted]}`` for every key taken by two or more characters, sorted.
+    """
+    ts = _opencc_dictionary("TSCharacters")
+    st = _opencc_dictionary("STCharacters")
+    traditional = set(ts) | {c for values in st.values() for c in values}
+    converter = _opencc_t2s()
+    groups: dict[str, set[str]] = {}
+    for char in traditional:
+        if len(char) == 1:
+            groups.setdefault(converter.convert(char), set()).add(char)
+    return {key: sorted(chars) for key, chars in sorted(groups.items()) if len(chars) > 1}
 
 
 @functools.lru_cache(maxsize=1)
@@ -109,7 +183,7 @@ def _name_key_udf(protected_chars: tuple[str, ...]):
 
 
 def normalize_names(
-    df: DataFrame, *, column: str = "name_raw", protected_chars: Sequence[str] = ("於",)
+    df: DataFrame, *, column: str = "name_raw", protected_chars: Sequence[str] = NAME_KEPT_CHARS
 ) -> DataFrame:
     """Normalize personal names, keeping the source script, and add a matching key.
 
@@ -124,7 +198,8 @@ def normalize_names(
         (DOMAIN.md section 5). Traditional characters are kept: this is the name as written.
         NULL when missing.
         ``name_key`` (string): OpenCC ``t2s`` of ``name`` with ``protected_chars`` unchanged
-        (characters legitimate in names in both scripts, e.g. the surname 於), for matching only
+        (characters legitimate in names in both scripts: :data:`NAME_KEPT_CHARS`, derived from
+        OpenCC's dictionaries by :func:`opencc_t2s_collisions`), for matching only
         and never a legal name (DOMAIN.md section 5). NULL when ``name`` is NULL.
         ``name_status``, ``name_reason`` (string).
 

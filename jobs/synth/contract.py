@@ -25,7 +25,7 @@ NAME, ID_NUMBER, PHONE, ADDRESS, BANK_CARD, EMAIL = range(6)
 PLACEHOLDERS: tuple[str, ...] = ("NULL", "\\N", "-", "无")
 #: Name characters the pipeline protects from t2s (configs/pipeline.yaml normalize.name_protected_chars);
 #: a name containing one after s2t could not be matched back, so such names are not varied or pooled.
-T2S_PROTECTED = frozenset("於")
+T2S_PROTECTED = frozenset("於乾昇陞氾麴逕")  # = jobs.normalize.names.NAME_KEPT_CHARS (tested)
 
 FULLWIDTH_TO_ASCII = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 TO_FULLWIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")

@@ -70,7 +70,7 @@ def test_typed_sections_hold_the_yaml_values():
                                                              max_total_bytes=32 << 30, max_ratio=200.0, ratio_floor_bytes=1 << 20),
                                       workbooks=WorkbookLimits(max_part_bytes=1 << 30, max_total_bytes=4 << 30, max_ratio=200.0,
                                                                ratio_floor_bytes=1 << 20))
-    assert c.normalize == NormalizeSettings(name_protected_chars=("於",))
+    assert c.normalize == NormalizeSettings(name_protected_chars=("於", "乾", "昇", "陞", "氾", "麴", "逕"))
     assert c.counting.bare_phone_fields == ("phone",)
     assert c.counting.identifying_field_pairs == (("name", "address"),)
     assert [r.key for r in c.legal.categories] == ["tier_50", "tier_500", "tier_5000"]

@@ -273,7 +273,8 @@ def test_big5_and_utf16be_bom(tmp_path):
     assert items["k.csv"]["encoding"] == "big5hkscs" and items["l.txt"]["encoding"] == "utf-16-be"
     assert [(r[0], r[3], r[6]) for r in fields_of(raw)] == [
         ("k.csv", "陳大文", "臺北市中正區重慶南路一段122號"), ("k.csv", "林美麗", "新北市板橋區中山路一段161號"), ("l.txt", "张三", None)]
-    assert [r["phone_raw"] for r in raw] == [None, None, "13912345678"]  # 手機號 is not a configured synonym
+    # 手機號 folds (OpenCC t2s) to the configured synonym 手机号 (issue 12 defect 5)
+    assert [r["phone_raw"] for r in raw] == ["13912345678", "13812345678", "13912345678"]
     assert json.loads(raw[0]["extra"]) == {"手機號": "13912345678", "地址": "臺北市中正區重慶南路一段122號"} or raw[0]["address_raw"]
 
 
@@ -312,7 +313,8 @@ def test_json_nested_array_navicat_and_jsonl(tmp_path):
     jsonl = '{"xm": "王五", "sfzh": "%s"}\n{bad\n' % ID_B
     items, raw, quarantine, _ = run_intake(tmp_path, {"n.json": arr.encode(), "o.json": navicat.encode(), "p.json": jsonl.encode()})
     assert fields_of(raw) == [
-        ("n.json", "", 1, "张三", None, None, None, None, None, {"info.addr.city": "北京", "info.sjh": "13912345678", "tags": '["a"]'}),
+        # info.sjh: the leaf of a dotted path is a phone synonym (issue 12 defect 5)
+        ("n.json", "", 1, "张三", None, "13912345678", None, None, None, {"info.addr.city": "北京", "tags": '["a"]'}),
         ("o.json", "RECORDS", 1, "李四", None, "13812345678", None, None, None, {"score": "1.5"}),
         ("p.json", "", 1, "王五", ID_B, None, None, None, None, {}),
     ]

@@ -5,10 +5,12 @@ reason it was already refused); :func:`tabular_rows` decides the header and emit
 :class:`~jobs.intake.formats.rows.ParsedRow` objects (DOMAIN.md §4):
 
 - the header is the first row (within ``header_search_rows``) naming a known column; rows above it
-  are quarantined (``junk_before_header``). A first row holding an ID number, card, mobile number,
-  e-mail or 5+ digit run and no known column name means there is no header: fields are then inferred
-  from content (:mod:`jobs.intake.columns`) and the inference recorded; any other first row is the
-  header;
+  are quarantined (``junk_before_header``). A first row with no known column name that is data by
+  :func:`~jobs.intake.columns.first_row_is_data` (an ID number, card, mobile number, e-mail or 5+
+  digit run; or cells shaped like the rows below, as in a headerless name + address list) means
+  there is no header: fields are then inferred from content (:mod:`jobs.intake.columns`) and the
+  inference recorded; any other first row is the header, mapped by the synonyms and, for unknown
+  headers, by content (:meth:`~jobs.intake.columns.HeaderMapper.map_columns`);
 - nothing is dropped: a row of another width than the header is quarantined
   (``field_count_mismatch``), a row with no value too (``empty_row``).
 """
@@ -19,7 +21,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from jobs.intake.columns import clean_header, infer_fields, looks_like_data
+from jobs.intake.columns import clean_header, first_row_is_data, infer_fields
 from jobs.intake.formats.rows import (
     EMPTY_ROW,
     FIELD_COUNT_MISMATCH,
@@ -71,7 +73,8 @@ def tabular_rows(events: Iterator[LogicalRow], stats: ItemStats, sheet: str, opt
     fields: list[str | None] | None = None
     if header_at is None and rows:
         first = next((ev for ev in rows if len(ev.cells) == width), rows[0])
-        if looks_like_data(first.cells):
+        following = [ev.cells for ev in rows if ev is not first and len(ev.cells) == len(first.cells)]
+        if first_row_is_data(first.cells, following[: options.infer_sample_rows], min_share=options.infer_min_share):
             # No header: columns col_1..col_n, fields inferred from content.
             if not exact_width:
                 width = max(len(ev.cells) for ev in rows)
@@ -83,6 +86,14 @@ def tabular_rows(events: Iterator[LogicalRow], stats: ItemStats, sheet: str, opt
         else:
             header_at = first if exact_width else rows[0]
     header: list[str] | None = stats.headers.get(sheet) if fields is not None else None
+    mapper = getattr(options.header_names, "mapper", None)
+    if header_at is not None and mapper is not None:
+        # Synonyms, then content inference for the unknown headers (jobs.intake.columns).
+        after = rows[rows.index(header_at) + 1:]
+        names = [clean_header(c or "") for c in header_at.cells]
+        sample = [ev.cells for ev in after if len(ev.cells) <= len(names)][: options.infer_sample_rows]
+        fields, why = mapper.map_columns(names, sample, min_share=options.infer_min_share)
+        stats.column_inference[sheet] = why
     before_header = header_at is not None
 
     def emit(ev: LogicalRow) -> Iterator[ParsedRow]:
