@@ -17,7 +17,8 @@ from jobs.common.custody import HASH_ALGORITHMS, Ledger, canonical_json, code_ve
 from jobs.common.errors import LedgerError
 from jobs.engine.schemas import QUARANTINE
 from jobs.engine.stage import Stage, StageResult, StageRun
-from jobs.export.bundle import csv_ready, evidence_items_csv, publish, record_columns, write_csv, write_manifest
+from jobs.export.bundle import csv_ready, evidence_items_csv, publish, record_columns, write_manifest, write_table
+from jobs.export.cells import RULE as NEUTRALIZATION_RULE
 from jobs.export.pages import render_summary
 from jobs.export.summary import bound_summaries, category_summary, count_statement, headline_tier
 
@@ -45,15 +46,18 @@ class ExportStage(Stage):
         counts = run.read_json("deduplicate", "counts.json")
 
         n_unique_in = manifests["deduplicate"]["datasets"]["unique_records"]
-        n_records = write_csv(csv_ready(unique), record_columns(unique.columns), ["item_path", "sheet", "line_number", "record_id"], out / "records.csv",
-                              run.storage.spark_path("work", f"{run.attempt}/csv/records"))
+        scratch = {name: run.storage.spark_path("work", f"{run.attempt}/csv/{name}") for name in ("records", "duplicates", "quarantine")}
+        written = {"records.csv": write_table(csv_ready(unique), record_columns(unique.columns), ["item_path", "sheet", "line_number", "record_id"],
+                                              out / "records.csv", scratch["records"])}
         link_cols = ["record_id", "survivor_record_id", "reason", "content_key", "item_sha256", "item_path", "sheet", "line_number",
                      "linked_record_id", "match_weight", "match_probability", *sorted(c for c in links.columns if c.startswith("level_"))]
-        n_dups = write_csv(links, [c for c in link_cols if c in links.columns], ["item_path", "sheet", "line_number", "record_id"],
-                           out / "duplicates.csv", run.storage.spark_path("work", f"{run.attempt}/csv/duplicates"))
-        n_quar = write_csv(quarantine, ["item_sha256", "item_path", "sheet", "line_number", "byte_offset", "stage", "reason_code", "raw_line"],
-                           ["item_path", "sheet", "line_number"], out / "quarantine.csv", run.storage.spark_path("work", f"{run.attempt}/csv/quarantine"))
-        evidence_items_csv(items, out / "evidence_items.csv")
+        written["duplicates.csv"] = write_table(links, [c for c in link_cols if c in links.columns], ["item_path", "sheet", "line_number", "record_id"],
+                                                out / "duplicates.csv", scratch["duplicates"])
+        written["quarantine.csv"] = write_table(quarantine, ["item_sha256", "item_path", "sheet", "line_number", "byte_offset", "stage", "reason_code", "raw_line"],
+                                                ["item_path", "sheet", "line_number"], out / "quarantine.csv", scratch["quarantine"])
+        n_records, n_dups, n_quar = (written[f].rows for f in ("records.csv", "duplicates.csv", "quarantine.csv"))
+        neutralized = {f: w.neutralized for f, w in written.items()}
+        neutralized["evidence_items.csv"] = evidence_items_csv(items, out / "evidence_items.csv")
 
         # Audit: the published files must reproduce every stage's ledger exactly.
         ledger = Ledger(STAGE, records_in=n_unique_in, records_out=n_records).check()
@@ -99,6 +103,7 @@ class ExportStage(Stage):
             "evidence_items": [{"path": i["path"], "bytes": i["bytes"], **{a: i[a] for a in HASH_ALGORITHMS if a in i}} for i in items],
             "ledgers": {**{s: m["ledger"] for s, m in manifests.items()}, STAGE: ledger.to_dict()},
             "hash_algorithms": list(HASH_ALGORITHMS),
+            "csv_neutralization": {"rule": NEUTRALIZATION_RULE, "cells": {f: n for f, n in neutralized.items() if n}},
         })
         (out / "summary.html").write_text(render_summary(summary, run_id=run.ctx.run_id, manifest_digest=hashlib.sha256(manifest_bytes).hexdigest()),
                                           encoding="utf-8")
