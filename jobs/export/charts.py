@@ -127,12 +127,11 @@ def page_charts(summary: Mapping[str, Any], per_item: Sequence[Mapping[str, Any]
     charts: dict[str, Any] = {}
     if "lower_bound" in summary:
         cats = list(summary["lower_bound"]["categories"])
-        groups = [(t(f"category.{c}", default=c).split("（")[0], [summary["upper_bound"]["categories"][c]["unique_records"],
+        groups = [(t(f"category_short.{c}", default=c), [summary["upper_bound"]["categories"][c]["unique_records"],
                                                                 summary["lower_bound"]["categories"][c]["unique_records"]])
                   for c in cats]
         markers = [summary["lower_bound"]["categories"][c]["threshold"] for c in cats]
-        charts["categories"] = grouped_bars(groups, [t("page.upper_bound").split("（")[0].split(" (")[0],
-                                                     t("page.lower_bound").split("（")[0].split(" (")[0]],
+        charts["categories"] = grouped_bars(groups, [t("chart.upper"), t("chart.lower")],
                                             markers=markers, marker_label=t("page.legend_threshold"))
     if per_item:
         charts["items"] = grouped_bars([(str(i["path"])[-28:], [i["rows_read"], i["quarantined"], i["untrue"], i["duplicated"]]) for i in per_item],
