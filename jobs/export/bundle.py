@@ -3,9 +3,11 @@
 One module for what the export stage, the case report (:mod:`jobs.case_report.job`) and
 ``casefile pull`` share:
 
-- :func:`write_csv`: a DataFrame as one RFC 4180 CSV, UTF-8 with BOM (for Excel on zh-CN Windows),
-  whose bytes depend only on the data; :func:`record_columns` and :func:`csv_ready` shape
-  ``records.csv``; :func:`evidence_items_csv` writes ``evidence_items.csv``.
+- :func:`write_table` (and :func:`write_csv`, its row count only): a DataFrame as one RFC 4180 CSV,
+  UTF-8 with BOM (for Excel on zh-CN Windows), whose bytes depend only on the data, every text cell
+  neutralized against formula injection (:mod:`jobs.export.cells`), its rows counted while written
+  (:func:`count_csv_rows`); :func:`record_columns` and :func:`csv_ready` shape ``records.csv``;
+  :func:`evidence_items_csv` writes ``evidence_items.csv``.
 - :func:`write_manifest`: ``manifest.json`` with the hashes of every file written before it.
 - :func:`upload` and :func:`publish`: attempt folder → move → ``latest`` pointer.
 - :func:`fetch_bundle`: copy a seizure's latest bundle and verify it against its ``SHA256SUMS``.

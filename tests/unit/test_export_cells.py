@@ -116,3 +116,20 @@ def test_evidence_items_csv_neutralizes_file_names(tmp_path):
     assert [r["path"] for r in got] == ["'=cmd|' /C calc'!A0.csv", "''住宿登记.csv", "'-3.csv"]
     assert [restore(r["path"]) for r in got] == [i["path"] for i in items]
     assert counts == {"path": 3}
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 7, 1 << 20])
+def test_count_csv_rows_matches_python_csv_at_every_chunk_boundary(chunk):
+    """Rows counted in the byte stream equal the records Python's csv module reads, however the
+    bytes are split (a chunk may end inside a quoted field or between the two quotes of ``""``)."""
+    import io
+
+    from jobs.export.bundle import count_csv_rows
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    rows = [["a", 'x"y\nz', ""], ['""', "\n\n", "长\r\n"], ["plain", "q", '"']]
+    w.writerows(rows)
+    data = buf.getvalue().encode("utf-8")
+    chunks = [data[i:i + chunk] for i in range(0, len(data), chunk)]
+    assert count_csv_rows(chunks) == len(list(csv.reader(io.StringIO(buf.getvalue(), newline="")))) == len(rows)
