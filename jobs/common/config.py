@@ -273,6 +273,9 @@ class Counting:
 
 # -------------------------------------------------------------------------------------- Config
 
+#: The languages a case file can be written in (the texts: ``jobs/export/catalog.yaml``).
+REPORT_LANGUAGES: tuple[str, ...] = ("zh-CN", "en")
+
 #: The sections that decide what a run produces: :meth:`Config.digest` covers exactly these.
 OUTPUT_SECTIONS: tuple[str, ...] = ("intake", "synonyms", "normalize", "legal", "counting", "linkage")
 
@@ -297,6 +300,10 @@ class Config:
     spark_conf: dict[str, str] = field(default_factory=dict)
     #: Name of a stage that fails on start (drills of the rerun path); ``None``: none.
     fail_stage: str | None = None
+    #: Language of the case file's pages, workbook and reader's guide (``pipeline.yaml``
+    #: ``report.language``, ``CASEFILE_REPORT_LANGUAGE``): one of :data:`REPORT_LANGUAGES`. Not in
+    #: the digest (it changes the words, not a count); the bundle's manifest records it.
+    report_language: str = "zh-CN"
     intake: IntakeSettings = field(default_factory=IntakeSettings)
     #: ``column_synonyms.yaml``: canonical field → source column headers.
     synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -410,7 +417,7 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> Config:
 
     Environment variables: ``CASEFILE_HOME``, ``CASEFILE_STORAGE`` (local|minio),
     ``CASEFILE_MINIO_ENDPOINT``, ``CASEFILE_MINIO_SECURE``, ``CASEFILE_SPARK_MASTER``,
-    ``CASEFILE_SPARK_PROFILE``, ``CASEFILE_INSIDER``, ``CASEFILE_FAIL_STAGE``,
+    ``CASEFILE_SPARK_PROFILE``, ``CASEFILE_INSIDER``, ``CASEFILE_FAIL_STAGE``, ``CASEFILE_REPORT_LANGUAGE``,
     ``CASEFILE_SPARK_CONF`` (JSON object of extra Spark settings, merged over the profile).
 
     Args:
@@ -420,7 +427,8 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> Config:
     Raises:
         ConfigError: a file is missing, a key is unknown, or a value is not valid.
     """
-    pipeline = _known(_read_yaml("pipeline.yaml"), ("storage", "spark", "normalize", "legal", "fault_injection", "intake"), "pipeline.yaml")
+    pipeline = _known(_read_yaml("pipeline.yaml"), ("storage", "spark", "normalize", "legal", "fault_injection", "intake", "report"),
+                     "pipeline.yaml")
     spark_profiles = _read_yaml("spark.yaml").get("profiles") or {}
     linkage_yaml = _read_yaml("linkage.yaml") if (config_dir() / "linkage.yaml").is_file() else {}
     env = os.environ
@@ -428,6 +436,7 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> Config:
     storage = _known(pipeline.get("storage"), ("backend", "minio_endpoint", "minio_secure", "buckets"), "pipeline.yaml: storage")
     spark = _known(pipeline.get("spark"), ("master", "profile"), "pipeline.yaml: spark")
     faults = _known(pipeline.get("fault_injection"), ("fail_stage",), "pipeline.yaml: fault_injection")
+    report = _known(pipeline.get("report"), ("language",), "pipeline.yaml: report")
     # Given values only: a setting the YAML and the environment are silent on keeps its field's default.
     given: dict[str, Any] = {
         "storage_backend": env.get("CASEFILE_STORAGE", storage.get("backend")),
@@ -437,6 +446,7 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> Config:
         "spark_master": env.get("CASEFILE_SPARK_MASTER", spark.get("master")),
         "spark_profile": env.get("CASEFILE_SPARK_PROFILE", spark.get("profile")),
         "fail_stage": env.get("CASEFILE_FAIL_STAGE") or faults.get("fail_stage"),
+        "report_language": env.get("CASEFILE_REPORT_LANGUAGE") or report.get("language"),
     }
     values: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
     if "minio_secure" in values:
@@ -456,6 +466,8 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> Config:
     )
     for key, value in (overrides or {}).items():
         config = _override(config, key, value)
+    if config.report_language not in REPORT_LANGUAGES:
+        raise ConfigError(f"report.language must be one of {', '.join(REPORT_LANGUAGES)}, not {config.report_language!r}")
     if config.storage_backend not in ("local", "minio"):
         raise ConfigError(f"storage backend must be local or minio, not {config.storage_backend!r}")
     profile = spark_profiles.get(config.spark_profile)

@@ -3,9 +3,11 @@
 One module for what the export stage, the case report (:mod:`jobs.case_report.job`) and
 ``casefile pull`` share:
 
-- :func:`write_csv`: a DataFrame as one RFC 4180 CSV, UTF-8 with BOM (for Excel on zh-CN Windows),
-  whose bytes depend only on the data; :func:`record_columns` and :func:`csv_ready` shape
-  ``records.csv``; :func:`evidence_items_csv` writes ``evidence_items.csv``.
+- :func:`write_table` (and :func:`write_csv`, its row count only): a DataFrame as one RFC 4180 CSV,
+  UTF-8 with BOM (for Excel on zh-CN Windows), whose bytes depend only on the data, every text cell
+  neutralized against formula injection (:mod:`jobs.export.cells`), its rows counted while written
+  (:func:`count_csv_rows`); :func:`record_columns` and :func:`csv_ready` shape ``records.csv``;
+  :func:`evidence_items_csv` writes ``evidence_items.csv``.
 - :func:`write_manifest`: ``manifest.json`` with the hashes of every file written before it.
 - :func:`upload` and :func:`publish`: attempt folder → move → ``latest`` pointer.
 - :func:`fetch_bundle`: copy a seizure's latest bundle and verify it against its ``SHA256SUMS``.
@@ -20,7 +22,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,12 +62,45 @@ def csv_ready(df):
     return df
 
 
-def write_csv(df, columns: Sequence[str], order: Sequence, dest: Path, location: str | Path) -> int:
-    """Write ``df[columns]`` sorted by ``order`` to ``dest`` as one RFC 4180 CSV, UTF-8 with BOM and header.
+@dataclass(frozen=True)
+class CsvWritten:
+    """What :func:`write_table` wrote: the data rows and, per column, how many cells it neutralized
+    (:mod:`jobs.export.cells`; columns with none left out)."""
+
+    rows: int
+    neutralized: dict[str, int]
+
+
+def count_csv_rows(chunks) -> int:
+    """Records in RFC 4180 CSV bytes (``"`` quotes, ``""`` escapes, every record ending in ``\\n``),
+    counted as line feeds outside quotes while the bytes stream past: no field-size limit, memory
+    bounded by one chunk (issue 13 defect 3: Python's ``csv`` reader stops at 131,072 characters).
+
+    ``"`` and ``\\n`` never occur inside a UTF-8 multi-byte sequence, so counting bytes is exact;
+    a doubled ``""`` flips the quote state twice, leaving it as it was.
+
+    Args:
+        chunks: an iterable of ``bytes``, in order.
+    """
+    rows, quoted = 0, False
+    for chunk in chunks:
+        parts = chunk.split(b'"')
+        for i, part in enumerate(parts):
+            if i:
+                quoted = not quoted
+            if not quoted:
+                rows += part.count(b"\n")
+    return rows
+
+
+def write_table(df, columns: Sequence[str], order: Sequence, dest: Path, location: str | Path) -> CsvWritten:
+    """Write ``df[columns]`` sorted by ``order`` to ``dest`` as one RFC 4180 CSV, UTF-8 with BOM and
+    header, with every string cell neutralized against formula injection (:mod:`jobs.export.cells`).
 
     Spark writes the sorted partitions to ``location`` (a local folder, overwritten); they are
     concatenated in partition order, so the bytes depend only on the data. NULL is written as an
-    empty field, the empty string as ``""``; lines end with ``\\n``.
+    empty field, the empty string as ``""``; lines end with ``\\n``. Numeric columns are written as
+    Spark formats them (a number is never a formula).
 
     Args:
         df: the rows; ``order`` may name columns that are not in ``columns`` (sorting happens first).
@@ -77,11 +111,22 @@ def write_csv(df, columns: Sequence[str], order: Sequence, dest: Path, location:
         location: scratch folder for Spark's part files.
 
     Returns:
-        The number of data rows, counted by reading ``dest`` back as CSV (a quoted field may hold a
-        line break).
+        The data rows, counted in the bytes as they are copied (:func:`count_csv_rows`, a quoted
+        field may hold a line break), and the neutralized cells per column.
     """
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import StringType
+
+    from jobs.export.cells import danger_condition, neutralize_column
+
     location = Path(location)
-    (df.orderBy(*order).select(*columns).write.mode("overwrite")
+    texts = [f.name for f in df.schema.fields if f.name in columns and isinstance(f.dataType, StringType)]
+    neutralized: dict[str, int] = {}
+    if texts:
+        row = df.agg(*[F.sum(F.when(danger_condition(F.col(c)), 1).otherwise(0)).alias(c) for c in texts]).first()
+        neutralized = {c: int(row[c] or 0) for c in texts if row[c]}
+    shaped = df.orderBy(*order).select(*[neutralize_column(F.col(c)).alias(c) if c in texts else F.col(c) for c in columns])
+    (shaped.write.mode("overwrite")
        .option("header", False).option("quote", '"').option("escape", '"').option("escapeQuotes", True)
        .option("ignoreLeadingWhiteSpace", False).option("ignoreTrailingWhiteSpace", False)
        .option("nullValue", "").option("emptyValue", '""').option("lineSep", "\n").option("encoding", "UTF-8")
@@ -89,30 +134,60 @@ def write_csv(df, columns: Sequence[str], order: Sequence, dest: Path, location:
     head = io.StringIO()
     csv.writer(head, lineterminator="\n").writerow(columns)
     dest.parent.mkdir(parents=True, exist_ok=True)
+    rows = 0
     with open(dest, "wb") as out:
         out.write(BOM + head.getvalue().encode("utf-8"))
         for part in sorted(location.glob("part-*.csv")):
             with open(part, "rb") as fh:
-                shutil.copyfileobj(fh, out)
-    with open(dest, encoding="utf-8-sig", newline="") as fh:
-        reader = csv.reader(fh)
-        next(reader)
-        return sum(1 for _ in reader)
+                rows += count_csv_rows(_copied(fh, out))
+    return CsvWritten(rows, neutralized)
 
 
-def evidence_items_csv(items: list[dict], dest: Path) -> None:
+def _copied(src, dst, size: int = 1 << 20):
+    """Copy ``src`` to ``dst`` in chunks of ``size`` bytes, yielding each chunk once written."""
+    while chunk := src.read(size):
+        dst.write(chunk)
+        yield chunk
+
+
+def write_csv(df, columns: Sequence[str], order: Sequence, dest: Path, location: str | Path) -> int:
+    """:func:`write_table`, returning only the number of data rows."""
+    return write_table(df, columns, order, dest, location).rows
+
+
+def evidence_items_csv(items: list[dict], dest: Path) -> dict[str, int]:
     """Write ``evidence_items.csv`` (UTF-8 with BOM): one row per evidence item of intake's
     ``evidence_items.json``, with its hashes and parse statistics; list values ``|``-joined; a column
-    no item has is left out (``path`` always present)."""
-    cols = ["path", "bytes", *HASH_ALGORITHMS, "format", "encoding", "encoding_confidence", "separator", "sheets",
-            "rows_read", "records", "rows_quarantined", "header_rows", "blank_lines", "physical_lines", "continuation_lines"]
-    cols = [c for c in cols if any(c in i for i in items) or c in ("path",)]
+    no item has is left out (``path`` always present). Every text cell (the seized file names above
+    all) is neutralized against formula injection (:func:`jobs.export.cells.neutralize`).
+
+    Returns:
+        Neutralized cells per column (columns with none left out).
+    """
+    from jobs.export.cells import needs_escape, neutralize
+
+    cols = [c for c in EVIDENCE_ITEM_COLUMNS if any(c in i for i in items) or c in ("path",)]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(cols)
+    neutralized: dict[str, int] = {}
     for item in items:
-        w.writerow(["|".join(item[c]) if isinstance(item.get(c), list) else item.get(c, "") for c in cols])
+        row = []
+        for c in cols:
+            v = "|".join(item[c]) if isinstance(item.get(c), list) else item.get(c, "")
+            if isinstance(v, str) and needs_escape(v):
+                neutralized[c] = neutralized.get(c, 0) + 1
+                v = neutralize(v)
+            row.append(v)
+        w.writerow(row)
     dest.write_bytes(BOM + buf.getvalue().encode("utf-8"))
+    return neutralized
+
+
+#: Columns of ``evidence_items.csv``, in order (those no item has are left out).
+EVIDENCE_ITEM_COLUMNS: tuple[str, ...] = (
+    "path", "bytes", *HASH_ALGORITHMS, "format", "encoding", "encoding_confidence", "separator", "sheets",
+    "rows_read", "records", "rows_quarantined", "header_rows", "blank_lines", "physical_lines", "continuation_lines")
 
 
 # --------------------------------------------------------------------------- manifest

@@ -1,8 +1,11 @@
 """Export stage: build the case-file bundle, validate it, then publish it (write-audit-publish).
 
 Bundle (``casefiles/<case>/<seizure>/<run>/``): ``records.csv``, ``duplicates.csv``,
-``quarantine.csv``, ``evidence_items.csv`` (UTF-8 with BOM, for Excel on zh-CN Windows),
-``summary.json``, ``summary.html``, ``manifest.json``, ``validation/`` and ``SHA256SUMS``.
+``quarantine.csv``, ``evidence_items.csv`` (UTF-8 with BOM, for Excel on zh-CN Windows; no cell
+can run as a formula: :mod:`jobs.export.cells`), ``case_file.xlsx`` (:mod:`jobs.export.workbook`),
+``summary.json``, ``summary.html`` (with inline SVG charts), ``validation.html``, the reader's guide
+(``说明.txt`` or ``README.txt``), ``manifest.json``, ``validation/`` and ``SHA256SUMS``. Pages,
+workbook and guide are in ``report.language`` (zh-CN by default, :mod:`jobs.export.i18n`).
 ``latest`` moves to the run only after every check passed. The data files (CSVs, summary.json)
 depend only on the inputs, code and configuration, never on the run or the clock.
 """
@@ -17,9 +20,13 @@ from jobs.common.custody import HASH_ALGORITHMS, Ledger, canonical_json, code_ve
 from jobs.common.errors import LedgerError
 from jobs.engine.schemas import QUARANTINE
 from jobs.engine.stage import Stage, StageResult, StageRun
-from jobs.export.bundle import csv_ready, evidence_items_csv, publish, record_columns, write_csv, write_manifest
-from jobs.export.pages import render_summary
+from jobs.export.bundle import BOM, csv_ready, evidence_items_csv, publish, record_columns, write_manifest, write_table
+from jobs.export.cells import RULE as NEUTRALIZATION_RULE
+from jobs.export.charts import page_charts
+from jobs.export.i18n import Catalog
+from jobs.export.pages import render_summary, render_validation
 from jobs.export.summary import bound_summaries, category_summary, count_statement, headline_tier
+from jobs.export.workbook import validation_rows, write_workbook
 
 STAGE = "export"
 
@@ -45,15 +52,18 @@ class ExportStage(Stage):
         counts = run.read_json("deduplicate", "counts.json")
 
         n_unique_in = manifests["deduplicate"]["datasets"]["unique_records"]
-        n_records = write_csv(csv_ready(unique), record_columns(unique.columns), ["item_path", "sheet", "line_number", "record_id"], out / "records.csv",
-                              run.storage.spark_path("work", f"{run.attempt}/csv/records"))
+        scratch = {name: run.storage.spark_path("work", f"{run.attempt}/csv/{name}") for name in ("records", "duplicates", "quarantine")}
+        written = {"records.csv": write_table(csv_ready(unique), record_columns(unique.columns), ["item_path", "sheet", "line_number", "record_id"],
+                                              out / "records.csv", scratch["records"])}
         link_cols = ["record_id", "survivor_record_id", "reason", "content_key", "item_sha256", "item_path", "sheet", "line_number",
                      "linked_record_id", "match_weight", "match_probability", *sorted(c for c in links.columns if c.startswith("level_"))]
-        n_dups = write_csv(links, [c for c in link_cols if c in links.columns], ["item_path", "sheet", "line_number", "record_id"],
-                           out / "duplicates.csv", run.storage.spark_path("work", f"{run.attempt}/csv/duplicates"))
-        n_quar = write_csv(quarantine, ["item_sha256", "item_path", "sheet", "line_number", "byte_offset", "stage", "reason_code", "raw_line"],
-                           ["item_path", "sheet", "line_number"], out / "quarantine.csv", run.storage.spark_path("work", f"{run.attempt}/csv/quarantine"))
-        evidence_items_csv(items, out / "evidence_items.csv")
+        written["duplicates.csv"] = write_table(links, [c for c in link_cols if c in links.columns], ["item_path", "sheet", "line_number", "record_id"],
+                                                out / "duplicates.csv", scratch["duplicates"])
+        written["quarantine.csv"] = write_table(quarantine, ["item_sha256", "item_path", "sheet", "line_number", "byte_offset", "stage", "reason_code", "raw_line"],
+                                                ["item_path", "sheet", "line_number"], out / "quarantine.csv", scratch["quarantine"])
+        n_records, n_dups, n_quar = (written[f].rows for f in ("records.csv", "duplicates.csv", "quarantine.csv"))
+        neutralized = {f: w.neutralized for f, w in written.items()}
+        neutralized["evidence_items.csv"] = evidence_items_csv(items, out / "evidence_items.csv")
 
         # Audit: the published files must reproduce every stage's ledger exactly.
         ledger = Ledger(STAGE, records_in=n_unique_in, records_out=n_records).check()
@@ -93,20 +103,57 @@ class ExportStage(Stage):
         }
         (out / "summary.json").write_bytes(canonical_json(summary))
 
+        # For people: the workbook, the validation page and the reader's guide, in the report language.
+        t = Catalog(run.config.report_language)
+        book = write_workbook(out / "case_file.xlsx", out, summary, items, catalog=t, hash_algorithms=HASH_ALGORITHMS)
+        (out / "validation.html").write_text(render_validation(validation_rows(out / "validation"), case_id=run.ctx.case_id,
+                                                               seizure_id=run.ctx.seizure_id, catalog=t), encoding="utf-8")
+        (out / t("guide.file_name")).write_bytes(BOM + t("guide.text", case_id=run.ctx.case_id, seizure_id=run.ctx.seizure_id)
+                                                 .replace("\n", "\r\n").encode("utf-8"))
+
         manifest_bytes = write_manifest(out, {
             "case_id": run.ctx.case_id, "seizure_id": run.ctx.seizure_id, "run_id": run.ctx.run_id,
             "code_version": code_version(), "config_digest": run.config.digest(), "libraries": library_versions(),
             "evidence_items": [{"path": i["path"], "bytes": i["bytes"], **{a: i[a] for a in HASH_ALGORITHMS if a in i}} for i in items],
             "ledgers": {**{s: m["ledger"] for s, m in manifests.items()}, STAGE: ledger.to_dict()},
             "hash_algorithms": list(HASH_ALGORITHMS),
+            "csv_neutralization": {"rule": NEUTRALIZATION_RULE, "cells": {f: n for f, n in neutralized.items() if n}},
+            "workbook": {"file": "case_file.xlsx", "sheets": book.sheets, "cells_cut_at_32767_characters": book.truncated_cells},
+            "report_language": t.language,
         })
-        (out / "summary.html").write_text(render_summary(summary, run_id=run.ctx.run_id, manifest_digest=hashlib.sha256(manifest_bytes).hexdigest()),
+        charts = page_charts(summary, _per_item(items, unique, links), _weight_bins(links), t)
+        (out / "summary.html").write_text(render_summary(summary, run_id=run.ctx.run_id, manifest_digest=hashlib.sha256(manifest_bytes).hexdigest(),
+                                                         catalog=t, items=items, charts=charts, hash_algorithms=HASH_ALGORITHMS,
+                                                         tier_rule=(legal.tier_serious, legal.tier_especially_serious)),
                                           encoding="utf-8")
         write_sha256sums(out)
 
         publish(run.storage, bundle_attempt, bundle_key, paths.latest_pointer(run.ctx.case_id, run.ctx.seizure_id), run.ctx.run_key)
         return StageResult(ledger, {"bundle": bundle_key, "summary": {k: summary[k] for k in ("raw_rows", "unique_records", "weighted_total", "tier")}},
                            f"export published {bundle_key}: {n_records} unique records, tier {summary['tier']}")
+
+
+def _per_item(items: list[dict], unique, links) -> list[dict]:
+    """Per evidence item (intake's order): ``path``, ``rows_read``, ``quarantined`` (intake), ``untrue``
+    (unique records with ``count_status`` untrue) and ``duplicated`` (rows of ``duplicate_links``),
+    for the page's chart. Counts only."""
+    from pyspark.sql import functions as F
+
+    untrue = {r["item_path"]: r["n"] for r in unique.where(F.col("count_status") == "untrue").groupBy("item_path").agg(F.count("*").alias("n")).collect()}
+    dups = {r["item_path"]: r["n"] for r in links.groupBy("item_path").agg(F.count("*").alias("n")).collect()}
+    return [{"path": i["path"], "rows_read": int(i.get("rows_read") or 0), "quarantined": int(i.get("rows_quarantined") or 0),
+             "untrue": int(untrue.get(i["path"], 0)), "duplicated": int(dups.get(i["path"], 0))} for i in items if "rows_read" in i]
+
+
+def _weight_bins(links) -> dict[int, int]:
+    """Probable-duplicate links per 1-bit bin of ``match_weight`` (``floor``), for the histogram."""
+    from pyspark.sql import functions as F
+
+    if "match_weight" not in links.columns:
+        return {}
+    rows = (links.where(F.col("match_weight").isNotNull()).groupBy(F.floor("match_weight").alias("k"))
+            .agg(F.count("*").alias("n")).collect())
+    return {int(r["k"]): int(r["n"]) for r in rows}
 
 
 if __name__ == "__main__":

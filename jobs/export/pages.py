@@ -1,9 +1,11 @@
 """The human-readable pages of a case file and of a case report, from Jinja2 templates.
 
 ``templates/_base.html.j2`` holds the page frame and the one stylesheet; ``summary.html.j2`` is a
-seizure's ``summary.html`` (export stage), ``case_summary.html.j2`` the case report's
+seizure's ``summary.html`` (export stage, with the inline SVG charts of ``_charts.html.j2``),
+``validation.html.j2`` its ``validation.html``, ``case_summary.html.j2`` the case report's
 ``case_summary.html`` (:mod:`jobs.case_report.job`). The pages are self-contained: no scripts, no
-external resources. Autoescape is on for every template: a value is escaped by the template engine,
+external resources. Every text of the seizure pages comes from the catalog
+(:mod:`jobs.export.i18n`, zh-CN by default, English on request). Autoescape is on for every template: a value is escaped by the template engine,
 never by a hand-built string. The pages show counts, rules and hashes, never record values.
 
 Not named ``html.py``: ``spark-submit jobs/export/job.py`` puts ``jobs/export/`` first on
@@ -19,6 +21,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from jobs.export.i18n import Catalog
 from jobs.export.summary import ART11_RULE_SEIZURE
 
 #: How a tier is named on a page (法释〔2017〕10号 art. 5: 情节严重 / 情节特别严重).
@@ -46,19 +49,46 @@ def environment() -> Environment:
     env.filters["thousands"] = thousands
     env.filters["fixed6"] = fixed6
     env.globals["tier_names"] = TIER_NAMES
+    env.globals["lang"] = "zh-CN"
     return env
 
 
-def render_summary(summary: Mapping[str, Any], *, run_id: str, manifest_digest: str) -> str:
-    """``summary.html`` of a seizure's bundle.
+def render_summary(summary: Mapping[str, Any], *, run_id: str, manifest_digest: str, catalog: Catalog | None = None,
+                   items: Sequence[Mapping[str, Any]] = (), charts: Mapping[str, Any] | None = None,
+                   hash_algorithms: Sequence[str] = ("sha256", "md5", "sm3"),
+                   tier_rule: tuple[float, float] = (1.0, 10.0)) -> str:
+    """``summary.html`` of a seizure's bundle, in the catalog's language (default zh-CN).
 
     Args:
         summary: the bundle's ``summary.json`` (export stage).
         run_id: the Airflow run id of the bundle.
         manifest_digest: SHA-256 (hex) of the bundle's ``manifest.json``.
+        catalog: the texts (:mod:`jobs.export.i18n`); zh-CN when ``None``.
+        items: the evidence items (``path``, ``bytes``, hashes, parse statistics).
+        charts: :func:`jobs.export.charts.page_charts` output (inline SVG; none when ``None``).
+        hash_algorithms: the hash columns of the evidence list.
+        tier_rule: weighted totals of 情节严重 and 情节特别严重 (``categories.yaml`` ``tier_rule``).
     """
+    t = catalog or Catalog()
+    hashes = [a for a in hash_algorithms if any(a in i for i in items)]
+    cols = [c for c in ("path", "bytes", *hashes, "format", "rows_read", "records", "rows_quarantined") if any(c in i for i in items) or c == "path"]
     return environment().get_template("summary.html.j2").render(
-        s=summary, run_id=run_id, manifest_digest=manifest_digest, art11_rule=ART11_RULE_SEIZURE)
+        s=summary, run_id=run_id, manifest_digest=manifest_digest, art11_rule=ART11_RULE_SEIZURE, t=t, lang=t.language,
+        items=[{k: ("|".join(v) if isinstance(v, list) else v) for k, v in i.items()} for i in items], evidence_columns=cols,
+        hash_columns=hashes, charts=charts or {}, tier_rule=[f"{x:g}" for x in tier_rule])
+
+
+def render_validation(rows: Sequence[Mapping[str, Any]], *, case_id: str, seizure_id: str, catalog: Catalog | None = None) -> str:
+    """``validation.html``: the Great Expectations results as a table, one row per expectation.
+
+    Args:
+        rows: :func:`jobs.export.workbook.validation_rows` (suite, expectation, column, success,
+            element_count, unexpected_count).
+        case_id, seizure_id: the bundle's case and seizure.
+        catalog: the texts; zh-CN when ``None``.
+    """
+    t = catalog or Catalog()
+    return environment().get_template("validation.html.j2").render(rows=rows, case_id=case_id, seizure_id=seizure_id, t=t, lang=t.language)
 
 
 def render_case_summary(summary: Mapping[str, Any], *, manifest_digest: str, art11_items: Sequence[str]) -> str:

@@ -16,7 +16,7 @@ import pytest
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 CASE, SEIZURE = "E2E-2026-0001", "S01"  # the reference run of tests/conftest.py
-DATA_FILES = ["records.csv", "duplicates.csv", "quarantine.csv", "evidence_items.csv", "summary.json"]
+DATA_FILES = ["records.csv", "duplicates.csv", "quarantine.csv", "evidence_items.csv", "summary.json", "case_file.xlsx"]
 
 
 def casefile(env, *args, check=True):

@@ -1,0 +1,40 @@
+"""The reference bundle as people open it: the workbook, the pages, the guide (reuses ``reference_run``).
+
+The workbook is read with openpyxl (an independent reader); the record count is compared with
+``records.csv`` read by Python's ``csv`` module, and with the export ledger of ``manifest.json``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+
+def test_reference_bundle_workbook_pages_and_guide(reference_run):
+    import openpyxl
+
+    bundle = reference_run["bundle"]
+    with open(bundle / "records.csv", encoding="utf-8-sig", newline="") as fh:
+        n_records = sum(1 for _ in csv.reader(fh)) - 1
+    manifest = json.loads((bundle / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["ledgers"]["export"]["records_out"] == n_records
+    assert "case_file.xlsx" in manifest["files"] and "说明.txt" in manifest["files"] and "validation.html" in manifest["files"]
+    assert "case_file.xlsx" in (bundle / "SHA256SUMS").read_text(encoding="utf-8")
+    assert manifest["report_language"] == "zh-CN" and manifest["csv_neutralization"]["rule"].startswith("OWASP")
+
+    wb = openpyxl.load_workbook(bundle / "case_file.xlsx", read_only=True)
+    record_sheets = [n for n in wb.sheetnames if n.startswith("去重后记录")]
+    assert sum(wb[n].max_row - 1 for n in record_sheets) == n_records
+    first = wb[record_sheets[0]]
+    header = next(first.iter_rows(max_row=1, values_only=True))
+    assert header[0] == "记录编号" and "身份证号（规范化值）" in header
+
+    page = (bundle / "summary.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in page and "数据统计说明" in page and "<script" not in page
+    assert page.count("<svg") >= 2
+    guide = (bundle / "说明.txt").read_bytes().decode("utf-8-sig")
+    assert "sha256sum -c SHA256SUMS" in guide and "Get-FileHash" in guide and "certutil" in guide
