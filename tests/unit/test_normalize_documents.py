@@ -93,7 +93,10 @@ def test_fold_type_label():
 def test_document_types_and_numbers(spark):
     df = spark.createDataFrame([c[0] for c in CASES],
                                "row string, document_type_raw string, document_number_raw string, id_number_raw string")
-    out = normalize_documents(df, type_codes=CODES)
+    out = normalize_documents(df, type_codes=CODES).select(
+        *df.columns, "document_type", "document_type_status", "document_type_reason", "document_type_source",
+        "document_number", "document_number_status", "document_number_reason", "document_number_source",
+        "document_routes_id")
     expected = spark.createDataFrame([(*c[0], *c[1]) for c in CASES], out.schema)
     assertDataFrameEqual(out, expected)
 

@@ -17,6 +17,8 @@ naming of ``linkage_truth.csv`` never meets them.
 
 from __future__ import annotations
 
+import random
+
 from jobs.synth.contract import ADDRESS, EMAIL, ID_NUMBER, NAME, PHONE
 from jobs.synth.identifiers import id_check_char
 from jobs.synth.layout import (
@@ -54,6 +56,9 @@ class HotelItem:
         self.st = st
         self.persons = persons
         self.row_id = st.rng.randrange(1_000_000, 9_000_000)
+        # The other-document draws have their own stream (seeded from the run's seed), so the main
+        # stream's choices for the other rows stay as they were as far as possible.
+        self.doc_rng = random.Random(f"{st.seed}:hotel-documents")
         self.template = [""] * len(HOTEL_HEADER)
         self.template[3] = "ID"
         self.template[9] = "F"
@@ -77,7 +82,7 @@ class HotelItem:
 
     def _document(self) -> tuple[tuple[str, ...], str, str]:
         """A new record registered with another document: (record, CtfTp value, Nation)."""
-        rng = self.st.rng
+        rng = self.doc_rng
         kinds = tuple(DOCUMENT_CTFTP)
         kind = kinds[int(rng.random() * len(kinds))]
         nation = "CHN"
@@ -104,7 +109,7 @@ class HotelItem:
                 body = f"9{rng.randrange(11, 66)}{rng.randrange(100, 900)}{born.replace('-', '')}{rng.randrange(1000):03d}"
             number = body + id_check_char(body)
         ctftp = DOCUMENT_CTFTP[kind][int(rng.random() * len(DOCUMENT_CTFTP[kind]))]
-        phone = self.st.phones.next() if rng.random() >= P_HOTEL_NO_MOBILE else ""
+        phone = self.st.phones.next() if rng.random() >= P_HOTEL_NO_MOBILE else ""  # phones: the run's bijection
         return (self.st.name(), number, phone, self.st.address(), "", ""), ctftp, nation
 
     def _cells(self, rendered: tuple[str, ...], record: tuple[str, ...], *, good: bool = True) -> list[str]:
@@ -168,7 +173,7 @@ class HotelItem:
                     fh.write(self._malformed(kind) + "\r\n")
                     self.st.quarantined_row(HOTEL_ITEM, kind)
             special = specials.get(i)
-            if special is None and rng.random() < P_OTHER_DOCUMENT:
+            if special is None and self.doc_rng.random() < P_OTHER_DOCUMENT:
                 # another document: a base record of its own, never duplicated, copied or reused
                 record, ctftp, nation = self._document()
                 self.st.register_base(record)
