@@ -186,14 +186,24 @@ class NormalizeSettings:
         name_protected_chars: characters that are legitimate name characters in both scripts:
             OpenCC t2s must not rewrite them when building the name match key (DOMAIN.md §5: 於 is
             a surname distinct from 于).
+        document_type_codes: the document-type column's codes and labels (``CtfTp``, 证件类型) →
+            document type, as ``(label, type)`` pairs (``jobs.normalize.documents``); empty: the
+            type is taken from the number's shape only.
     """
 
     name_protected_chars: tuple[str, ...] = ()
+    document_type_codes: tuple[tuple[str, str], ...] = ()
 
     @staticmethod
     def from_dict(data: Mapping[str, Any] | None) -> "NormalizeSettings":
-        given = _known(data, _names(NormalizeSettings), "pipeline.yaml: normalize")
-        return NormalizeSettings(**{k: tuple(str(c) for c in v or ()) for k, v in given.items()})
+        given = dict(_known(data, _names(NormalizeSettings), "pipeline.yaml: normalize"))
+        codes = given.pop("document_type_codes", None) or {}
+        # A mapping in the YAML; a list of pairs when read back from Config.to_json.
+        pairs = list(codes.items()) if isinstance(codes, Mapping) else [tuple(p) for p in codes]
+        if any(len(p) != 2 for p in pairs):
+            raise ValueError("pipeline.yaml: normalize.document_type_codes must map a label to a document type")
+        return NormalizeSettings(**{k: tuple(str(c) for c in v or ()) for k, v in given.items()},
+                                 document_type_codes=tuple((str(k), str(v)) for k, v in pairs))
 
 
 @dataclass(frozen=True)

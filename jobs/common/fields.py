@@ -40,12 +40,15 @@ class FieldSpec:
         derived: columns normalize derives from the field, in their ``records.csv`` order.
         statuses: the values ``<name>_status`` may take.
         key_column: the column that stands for the field in the content key (``name`` → ``name_key``).
+        in_content_key: False for a field that carries no information of its own beyond other
+            fields (``document_type``: a function of the type column and the number's shape).
     """
 
     name: str
     derived: tuple[str, ...] = ()
     statuses: tuple[str, ...] = _COMMON_STATUSES
     key_column: str = ""
+    in_content_key: bool = True
 
     @property
     def raw_column(self) -> str:
@@ -79,13 +82,32 @@ FIELDS: tuple[FieldSpec, ...] = (
                        "address_remainder", "address_candidates", "address_division_source")),
     FieldSpec("bank_card", derived=("bank_card_luhn",)),
     FieldSpec("email"),
+    # Identity documents other than the resident ID card (issue 12, jobs/normalize/documents.py): the
+    # type column (CtfTp, 证件类型) and the number of a passport or permit (from its own column, or
+    # from the ID column when the type or the number's shape says it is not a resident ID).
+    FieldSpec("document_type", derived=("document_type_source",), in_content_key=False),
+    FieldSpec("document_number", derived=("document_number_source",)),
+    # A birthday column (jobs/normalize/dates.py), checked against the ID number's birth date. In the
+    # content key only when it adds information: NULL in ``birth_date_key`` when it equals the
+    # ID number's birth date.
+    FieldSpec("birth_date", derived=("birth_date_source_format", "birth_date_review", "birth_date_key"),
+              key_column="birth_date_key"),
+    # The second party of a two-party row (courier waybills: 寄件人 / 寄件人电话 / 寄件地址); the first
+    # party (收件人 ...) is the record's name / phone / address. See jobs/normalize/parties.py.
+    FieldSpec("sender_name", derived=("sender_name_key",), key_column="sender_name_key"),
+    FieldSpec("sender_phone", derived=("sender_phone_kind",)),
+    FieldSpec("sender_address"),
+    # Other identifiers (jobs/normalize/identifiers.py).
+    FieldSpec("uscc", derived=("uscc_personal",)),
+    FieldSpec("licence_plate"),
+    FieldSpec("qq"),
 )
 
 #: Canonical field names, in :data:`FIELDS` order.
 CANONICAL_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS)
 
 #: Normalized columns that make up a record's information, in content-key order.
-CONTENT_KEY_COLUMNS: tuple[str, ...] = tuple(f.content_column for f in FIELDS)
+CONTENT_KEY_COLUMNS: tuple[str, ...] = tuple(f.content_column for f in FIELDS if f.in_content_key)
 
 #: The locator of a raw record as published: which evidence item, which sheet (``""`` when the
 #: format has no sheets), which line or row (1-based) and, for text files, the byte offset.

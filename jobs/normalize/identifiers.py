@@ -4,16 +4,20 @@ QQ numbers, passports and Hong Kong / Macau / Taiwan travel permits.
 Every function takes and returns Spark Columns (no Python per row). Input is expected to be
 cleaned with :func:`clean_identifier` first (full-width folded, separators removed, upper-case).
 These are format checks: a well-formed value may still not be issued, and nothing here says who
-holds it. Not yet wired into ``normalize_records`` (the record schema has no such columns yet;
-car-owner and company lists keep them in ``extra``).
+holds it. :func:`normalize_usccs`, :func:`normalize_licence_plates` and :func:`normalize_qq_numbers`
+are the field normalizers of ``uscc``, ``licence_plate`` and ``qq`` (``jobs.common.fields``); the
+passport and permit checks are applied per document type by :mod:`jobs.normalize.documents`.
 """
 
 from __future__ import annotations
 
-from pyspark.sql import Column
+from collections.abc import Callable
+
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from jobs.normalize.expressions import FULLWIDTH_TO_ASCII, WS_CHARS
+from jobs.normalize import expressions as ex
+from jobs.normalize.expressions import FULLWIDTH_TO_ASCII, INVALID, MASKED, MISSING, PLACEHOLDERS, WS_CHARS
 
 __all__ = [
     "USCC_CHARSET",
@@ -26,6 +30,9 @@ __all__ = [
     "is_qq_number",
     "is_taiwan_compatriot_permit",
     "is_uscc",
+    "normalize_licence_plates",
+    "normalize_qq_numbers",
+    "normalize_usccs",
     "uscc_check_char",
 ]
 
@@ -110,3 +117,90 @@ def is_home_return_permit(number: Column) -> Column:
 def is_taiwan_compatriot_permit(number: Column) -> Column:
     """台湾居民来往大陆通行证 (card since 2015): 8 digits."""
     return F.coalesce(number.rlike(r"^[0-9]{8}$"), F.lit(False))
+
+
+# --------------------------------------------------------------------------------------------
+# Field normalizers (statuses and reasons as in jobs.normalize.transforms)
+# --------------------------------------------------------------------------------------------
+
+
+def _normalize_identifier(df: DataFrame, *, field: str, column: str, clean: Callable[[Column], Column],
+                          well_formed: Callable[[Column], Column], bad_reason: Callable[[Column], Column],
+                          extra: Callable[[Column, Column], dict[str, Column]] | None = None,
+                          extra_names: tuple[str, ...] = ()) -> DataFrame:
+    """Shared shape of the identifier normalizers: missing -> masked -> one repeated character
+    (``placeholder``) -> the format check (``bad_reason``) -> valid / repaired ``cleaned``."""
+    ex.check_columns(df, column, (field, f"{field}_status", f"{field}_reason", *extra_names))
+    raw = F.col(column)
+    trimmed_col, clean_col = ex.tmp(field, "trimmed"), ex.tmp(field, "clean")
+    df = df.withColumn(trimmed_col, ex.fold(raw)).withColumn(clean_col, clean(raw))
+    c = F.col(clean_col)
+    df = df.withColumn(ex.tmp(field, "missing"), ex.missing_reason(raw, F.col(trimmed_col), c, PLACEHOLDERS))
+    missing = F.col(ex.tmp(field, "missing"))
+    df = df.withColumn(ex.tmp(field, "ok"), well_formed(c))
+    ok = F.col(ex.tmp(field, "ok"))
+    verdict = (
+        F.when(missing.isNotNull(), F.struct(F.lit(MISSING).alias("status"), missing.alias("reason")))
+        .when(c.contains("*"), ex.verdict(MASKED, "asterisk_mask"))
+        .when(c.rlike(r"^(.)\1*$"), ex.verdict(INVALID, "placeholder"))
+        .when(~ok, F.struct(F.lit(INVALID).alias("status"), bad_reason(c).alias("reason")))
+        .otherwise(ex.valid_or_cleaned(ex.trim(raw) == c))
+    )
+    df = df.withColumn(ex.tmp(field, "verdict"), verdict)
+    good = F.col(ex.tmp(field, "verdict"))["status"].isin(ex.VALID, ex.REPAIRED)
+    return ex.finish(df, field, F.when(missing.isNull(), c), extra(c, good) if extra else None)
+
+
+def normalize_usccs(df: DataFrame, *, column: str = "uscc_raw") -> DataFrame:
+    """Unified Social Credit Codes (GB 32100-2015).
+
+    Columns in: ``column`` (string, nullable). Columns out: ``uscc`` (string, cleaned by
+    :func:`clean_identifier`; NULL when missing), ``uscc_status``, ``uscc_reason`` (string) and
+    ``uscc_personal`` (boolean): the code of a sole trader (个体工商户, registration authority 9 =
+    工商, type 2; DOMAIN.md section 3), whose code is personal information; NULL unless valid or
+    repaired. Rules: missing -> masked -> one repeated character ``placeholder`` -> 18 characters
+    of the code set in the GB 32100 layout but a wrong MOD 31-3 check character
+    ``bad_check_char`` -> any other shape ``bad_format`` -> valid / repaired ``cleaned``.
+
+    Raises:
+        ValueError: ``column`` is absent or would be overwritten.
+    """
+    shape = r"^[1-9ANY][0-9A-HJ-NP-RTUW-Y][0-9]{6}[0-9A-HJ-NP-RTUW-Y]{10}$"
+    return _normalize_identifier(
+        df, field="uscc", column=column, clean=clean_identifier, well_formed=is_uscc,
+        bad_reason=lambda c: F.when(c.rlike(shape), F.lit("bad_check_char")).otherwise(F.lit("bad_format")),
+        extra=lambda c, good: {"uscc_personal": F.when(good, c.startswith("92"))}, extra_names=("uscc_personal",),
+    )
+
+
+def normalize_licence_plates(df: DataFrame, *, column: str = "licence_plate_raw") -> DataFrame:
+    """Vehicle number plates (GA 36-2018, :func:`is_licence_plate`).
+
+    Columns in: ``column`` (string, nullable). Columns out: ``licence_plate`` (string: full-width
+    folded, whitespace, ``-`` and the separator dots ``·`` ``•`` ``.`` removed, upper case; NULL
+    when missing), ``licence_plate_status``, ``licence_plate_reason``. Rules: missing -> masked
+    (``京A***34``) -> ``bad_format`` -> valid / repaired ``cleaned``.
+
+    Raises:
+        ValueError: ``column`` is absent or would be overwritten.
+    """
+    return _normalize_identifier(
+        df, field="licence_plate", column=column, clean=lambda raw: ex.delete(clean_identifier(raw), "\u00b7\u2022."),
+        well_formed=is_licence_plate, bad_reason=lambda c: F.lit("bad_format"),
+    )
+
+
+def normalize_qq_numbers(df: DataFrame, *, column: str = "qq_raw") -> DataFrame:
+    """QQ numbers (:func:`is_qq_number`: 5-11 digits, no leading zero).
+
+    Columns in: ``column`` (string, nullable). Columns out: ``qq`` (string, cleaned digits; NULL
+    when missing), ``qq_status``, ``qq_reason``. Rules: missing -> masked -> one repeated digit
+    ``placeholder`` -> ``bad_format`` -> valid / repaired ``cleaned``.
+
+    Raises:
+        ValueError: ``column`` is absent or would be overwritten.
+    """
+    return _normalize_identifier(
+        df, field="qq", column=column, clean=lambda raw: ex.strip_apostrophes(clean_identifier(raw)),
+        well_formed=is_qq_number, bad_reason=lambda c: F.lit("bad_format"),
+    )

@@ -35,7 +35,9 @@ class NormalizeStage(Stage):
         """
         raw = run.read_committed("intake", "raw_records", schema=RAW_RECORD)
         n_in = raw.count()
-        records = normalize_records(raw, reference_date=reference_date, protected_chars=run.config.normalize.name_protected_chars)
+        settings = run.config.normalize
+        records = normalize_records(raw, reference_date=reference_date, protected_chars=settings.name_protected_chars,
+                                    document_type_codes=dict(settings.document_type_codes))
         run.publish("records", records, suite="records", expected_rows=n_in)
         n_out = run.datasets["records"]
         return StageResult(Ledger(STAGE, records_in=n_in, records_out=n_out), {"reference_date": reference_date.isoformat()},

@@ -28,6 +28,9 @@ def test_registry_is_consistent():
     assert len(set(columns)) == len(columns), "two fields claim one column"
     assert set(CONTENT_KEY_COLUMNS) <= set(columns)
     assert field("name").content_column == "name_key" and field("email").content_column == "email"
+    # the document type is decided by the type column and the number: not information of its own
+    assert "document_type" not in CONTENT_KEY_COLUMNS and "document_number" in CONTENT_KEY_COLUMNS
+    assert {"sender_name_key", "sender_phone", "sender_address", "birth_date_key"} <= set(CONTENT_KEY_COLUMNS)
     with pytest.raises(KeyError):
         field("passport")
 
@@ -68,9 +71,11 @@ def test_normalize_adds_exactly_the_registry_columns(spark):
 
     assert set(field_normalizers(reference_date=datetime.date(2019, 4, 12))) == set(CANONICAL_FIELDS)
     row = ("r1", "a" * 64, "hotel.csv", "", 2, 0, "张三", "11010519491231002X", "13812345678", "北京市朝阳区建国路1号",
-           "6222020200112233445", "zs@example.com", "{}")
+           "6222020200112233445", "zs@example.com", *[None] * (len(FIELDS) - 6), "{}")
     raw = spark.createDataFrame([row], RAW_RECORD)
     out = normalize_records(raw, reference_date=datetime.date(2019, 4, 12))
     added = set(out.columns) - set(raw.columns)
     expected = {c for spec in FIELDS for c in spec.record_columns()} - {spec.raw_column for spec in FIELDS}
     assert added == expected
+    # in registry order, after the input columns
+    assert out.columns == raw.columns + [c for spec in FIELDS for c in spec.record_columns() if c != spec.raw_column]

@@ -136,6 +136,7 @@ def test_normalize_records_resolves_with_evidence_from_the_same_record(spark):
         ("r2", None, None, "010-12345678", "朝阳区建国路88号", None, None),
         ("r3", None, None, None, "朝阳区建国路88号", None, None),
     ]
+    rows = [(*r, *[None] * (len(raw_cols) + 1 - len(r))) for r in rows]  # fields added after the first six: NULL
     df = spark.createDataFrame(rows, "record_id string, " + ", ".join(f"{c} string" for c in raw_cols))
     out = normalize_records(df, reference_date=datetime.date(2019, 4, 12)).select(
         "record_id", "id_region_status", "address_status", "address_division_code", "address_candidates",

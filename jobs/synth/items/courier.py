@@ -1,14 +1,22 @@
 """The courier waybills (``快递面单.xlsx``): several sheets (<= 100,000 data rows each), text cells.
 
-The recipient (name, phone, address) is the record; the waybill number, the sender (masked on
-privacy waybills), the goods and the time are kept-aside columns. Blank rows from the item's plan.
+Two parties per row (issue 12): the receiver (收件人, 收件人电话, 收件地址) is the record's person, the
+sender (寄件人, 寄件人电话, 寄件地址; masked on privacy waybills) is its second party, and both are
+part of the record (the pipeline's content key; jobs/normalize/parties.py). The sender is drawn from
+a random source seeded by the receiver record's own values (:meth:`CourierItem.sender`), so every
+duplicate row of a waybill repeats its sender exactly and the ground truth stays the receiver
+record's bookkeeping: one base record = one waybill record. The waybill number, the goods and the
+time are kept-aside columns. Blank rows from the item's plan.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
+import random
 
 from jobs.synth.contract import ADDRESS, NAME, PHONE
+from jobs.synth.identifiers import MOBILE_SEGMENTS
 from jobs.synth.layout import COURIER_ITEM, P_DUP, P_REUSE_CANDIDATE, XLSX_MAX_DATA_ROWS_PER_SHEET
 from jobs.synth.persons import Persons
 from jobs.synth.state import SeizureState
@@ -28,6 +36,23 @@ class CourierItem:
         n_courier = st.good_rows[COURIER_ITEM]
         self.rows_per_sheet = min(XLSX_MAX_DATA_ROWS_PER_SHEET, max(1, math.ceil(n_courier / 3)))
 
+    def sender(self, record: tuple[str, ...]) -> tuple[str, str, str]:
+        """The sender (name, phone, address) of the waybill of ``record``: a function of the record's
+        values (not of the run's random stream), so that a duplicate row repeats it. Privacy waybills
+        mask the sender's name (30 %) and phone (40 %)."""
+        seed = hashlib.blake2b("\x1f".join(record).encode("utf-8"), digest_size=16, person=b"waybill-sender").digest()
+        r = random.Random(seed)
+        st = self.st
+        sender = st.names[int(r.random() * len(st.names))]
+        if r.random() < 0.3:
+            sender = sender[0] + "*" * (len(sender) - 1)
+        segments = MOBILE_SEGMENTS
+        phone = f"{segments[int(r.random() * len(segments))]}{r.randrange(10**8):08d}"
+        if r.random() < 0.4:
+            phone = phone[:3] + "****" + phone[7:]
+        address = f"{st.addresses[int(r.random() * len(st.addresses))]}{r.randrange(1, 33)}号{r.randrange(101, 3300)}室"
+        return sender, phone, address
+
     def chunk(self, book: XlsxTextWriter, start: int, count: int) -> None:
         """Append good rows ``start``..``start + count - 1`` to ``book``, with the blank rows the plan inserts."""
         rng = self.st.rng
@@ -38,27 +63,23 @@ class CourierItem:
                 book.blank()
                 self.st.blank_line(COURIER_ITEM)
             if recent and rng.random() < P_DUP[COURIER_ITEM]:
-                rendered = self.persons.duplicate(self.st.pick(recent), cross_file=False)
+                record = self.st.pick(recent)
+                rendered = self.persons.duplicate(record, cross_file=False)
             elif (probable := self.persons.probable_row(recent)) is not None:
-                rendered = probable
+                record = rendered = probable
             elif (relative := self.persons.relative(recent, with_id=False)) is not None:
-                rendered = relative
+                record = rendered = relative
                 self.st.register_base(rendered)
             else:
-                rendered = (self.st.name(), "", self.st.phones.next(), self.st.address(), "", "")
+                record = rendered = (self.st.name(), "", self.st.phones.next(), self.st.address(), "", "")
                 self.st.register_base(rendered)
                 self.st.remember(recent, rendered)
                 if rng.random() < P_REUSE_CANDIDATE:
                     self.st.remember(self.st.reuse_candidates, rendered)
-            sender = self.st.name()
-            if rng.random() < 0.3:  # privacy waybills mask the sender (kept-aside columns)
-                sender = sender[0] + "*" * (len(sender) - 1)
-            sender_phone = self.st.random_mobile()
-            if rng.random() < 0.4:
-                sender_phone = sender_phone[:3] + "****" + sender_phone[7:]
+            sender, sender_phone, sender_address = self.sender(record)
             prefix = WAYBILL_PREFIXES[int(rng.random() * len(WAYBILL_PREFIXES))]
             book.append([
-                f"{prefix}{rng.randrange(10**12):012d}", sender, sender_phone, self.st.address(),
+                f"{prefix}{rng.randrange(10**12):012d}", sender, sender_phone, sender_address,
                 rendered[NAME], rendered[PHONE], rendered[ADDRESS],
                 COURIER_GOODS[int(rng.random() * len(COURIER_GOODS))], self.st.timestamp(),
             ])

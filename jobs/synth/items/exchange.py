@@ -13,7 +13,6 @@ import json
 from jobs.synth.contract import ADDRESS, BANK_CARD, ID_NUMBER, NAME, PHONE
 from jobs.synth.layout import (
     BANK_ITEM,
-    COURIER_ITEM,
     EXCHANGE_ITEM,
     JUNK_LINES,
     P_BARE_PHONE,
@@ -77,7 +76,9 @@ class ExchangeItem:
         rng = self.st.rng
         _, inserts = self.st.plans[EXCHANGE_ITEM]
         recent = self.st.recent[EXCHANGE_ITEM]
-        sources = (self.st.hotel_copyable, self.st.recent[BANK_ITEM], self.st.recent[COURIER_ITEM])
+        # Not the courier's records: a waybill record carries its sender (issue 12, two-party rows), so
+        # a phone-list copy of its receiver alone is a different record, not a duplicate.
+        sources = (self.st.hotel_copyable, self.st.recent[BANK_ITEM])
         for i in range(start, start + count):
             for kind in inserts.get(i, ()):
                 if kind.startswith("blank"):

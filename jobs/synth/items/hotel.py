@@ -3,11 +3,24 @@
 Rows carry invalid ID numbers (a wrong check character, an impossible date), records without an ID
 number, placeholders for a missing mobile or e-mail, a quoted line break, and malformed lines (an
 unquoted comma, a truncated line, junk lines) and blank lines from the item's plan.
+
+About 4 % of the new records (:data:`P_OTHER_DOCUMENT`) are guests registered with another document
+(issue 12): a PRC passport (``E`` + 8 digits, ``E`` + letter + 7 digits), a foreign passport, a
+往来港澳通行证 (``C`` + 8), a 港澳居民来往内地通行证 (``H``/``M`` + 8), a 台湾居民来往大陆通行证 (8
+digits), a Hong Kong residence permit (``810000`` + birth date + sequence + GB 11643 check) or a
+foreigner's permanent residence card (18 digits from ``9``), each with its ``CtfTp`` label or code
+(:data:`DOCUMENT_CTFTP`; some keep the system default ``ID``, which the pipeline overrides by the
+number's shape). In the ground truth they are records like the others (the number in the ID slot:
+tier_500, one base record each); they are never duplicated or copied, so the six-field record
+naming of ``linkage_truth.csv`` never meets them.
 """
 
 from __future__ import annotations
 
+import random
+
 from jobs.synth.contract import ADDRESS, EMAIL, ID_NUMBER, NAME, PHONE
+from jobs.synth.identifiers import id_check_char
 from jobs.synth.layout import (
     HOTEL_HEADER,
     HOTEL_ITEM,
@@ -20,6 +33,21 @@ from jobs.synth.layout import (
 from jobs.synth.persons import Persons
 from jobs.synth.state import SeizureState
 
+#: Share of new (non-special) hotel records registered with a document other than a resident ID card.
+P_OTHER_DOCUMENT = 0.04
+#: Document kind -> CtfTp values written for it (configs/pipeline.yaml normalize.document_type_codes);
+#: "ID" is the hotel system's default left on a non-ID document (the pipeline decides by the shape).
+DOCUMENT_CTFTP = {
+    "passport_cn": ("护照", "414", "93", "ID"),
+    "passport_foreign": ("护照", "外国护照", "94"),
+    "hk_macau_travel_permit": ("港澳通行证", "513"),
+    "home_return_permit": ("回乡证", "516", "ID"),
+    "taiwan_compatriot_permit": ("台胞证", "511"),
+    "hmt_residence_permit": ("港澳台居民居住证", "ID"),
+    "foreign_permanent_residence": ("外国人永久居留证", "553"),
+}
+FOREIGN_NATIONS = ("USA", "GBR", "DEU", "FRA", "JPN", "KOR", "RUS", "CAN", "AUS", "SGP")
+
 
 class HotelItem:
     """Rows of the hotel CSV (the driver writes the header and owns the file)."""
@@ -28,6 +56,9 @@ class HotelItem:
         self.st = st
         self.persons = persons
         self.row_id = st.rng.randrange(1_000_000, 9_000_000)
+        # The other-document draws have their own stream (seeded from the run's seed), so the main
+        # stream's choices for the other rows stay as they were as far as possible.
+        self.doc_rng = random.Random(f"{st.seed}:hotel-documents")
         self.template = [""] * len(HOTEL_HEADER)
         self.template[3] = "ID"
         self.template[9] = "F"
@@ -49,13 +80,45 @@ class HotelItem:
         email = self.st.email() if rng.random() < P_HOTEL_EMAIL else ""
         return (self.st.name(), idn, phone, self.st.address(), "", email)
 
+    def _document(self) -> tuple[tuple[str, ...], str, str]:
+        """A new record registered with another document: (record, CtfTp value, Nation)."""
+        rng = self.doc_rng
+        kinds = tuple(DOCUMENT_CTFTP)
+        kind = kinds[int(rng.random() * len(kinds))]
+        nation = "CHN"
+        if kind == "passport_cn":
+            number = (f"E{rng.randrange(10**8):08d}" if rng.random() < 0.5
+                      else f"E{'ABCDEFGHJKLMNPQRSTUVWXYZ'[int(rng.random() * 24)]}{rng.randrange(10**7):07d}")
+        elif kind == "passport_foreign":
+            nation = FOREIGN_NATIONS[int(rng.random() * len(FOREIGN_NATIONS))]
+            number = f"{'ABDKPRSX'[int(rng.random() * 8)]}{rng.randrange(10**7, 10**8):08d}"
+        elif kind == "hk_macau_travel_permit":
+            number = f"C{rng.randrange(10**8):08d}"
+        elif kind == "home_return_permit":
+            number = f"{'HM'[int(rng.random() * 2)]}{rng.randrange(10**8):08d}"
+        elif kind == "taiwan_compatriot_permit":
+            number = f"{rng.randrange(10**7, 10**8):08d}"
+        else:
+            born = self.st.days_2019[int(rng.random() * 365)].replace("2019", str(rng.randrange(1950, 2000)))
+            if born.endswith("02-29"):
+                born = born[:-2] + "28"
+            if kind == "hmt_residence_permit":
+                body = f"810000{born.replace('-', '')}{rng.randrange(1000):03d}"
+            else:
+                nation = FOREIGN_NATIONS[int(rng.random() * len(FOREIGN_NATIONS))]
+                body = f"9{rng.randrange(11, 66)}{rng.randrange(100, 900)}{born.replace('-', '')}{rng.randrange(1000):03d}"
+            number = body + id_check_char(body)
+        ctftp = DOCUMENT_CTFTP[kind][int(rng.random() * len(DOCUMENT_CTFTP[kind]))]
+        phone = self.st.phones.next() if rng.random() >= P_HOTEL_NO_MOBILE else ""  # phones: the run's bijection
+        return (self.st.name(), number, phone, self.st.address(), "", ""), ctftp, nation
+
     def _cells(self, rendered: tuple[str, ...], record: tuple[str, ...], *, good: bool = True) -> list[str]:
         rng = self.st.rng
         row = self.template.copy()
         idn = record[ID_NUMBER]
         row[0] = rendered[NAME]
         row[4] = rendered[ID_NUMBER]
-        if idn:
+        if len(idn) == 18 and idn[:17].isdigit():
             row[5] = "M" if int(idn[16]) % 2 else "F"
             row[6] = idn[6:14]
         row[7] = rendered[ADDRESS]
@@ -110,6 +173,15 @@ class HotelItem:
                     fh.write(self._malformed(kind) + "\r\n")
                     self.st.quarantined_row(HOTEL_ITEM, kind)
             special = specials.get(i)
+            if special is None and self.doc_rng.random() < P_OTHER_DOCUMENT:
+                # another document: a base record of its own, never duplicated, copied or reused
+                record, ctftp, nation = self._document()
+                self.st.register_base(record)
+                cells = self._cells(record, record)
+                cells[3], cells[23] = ctftp, nation
+                writer.writerow(cells)
+                self.st.good_row(HOTEL_ITEM)
+                continue
             if special is None and recent and rng.random() < P_DUP[HOTEL_ITEM]:
                 record = self.st.pick(recent)
                 rendered = self.persons.duplicate(record, cross_file=False)
