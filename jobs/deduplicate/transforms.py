@@ -68,16 +68,17 @@ def with_row_key(df: DataFrame, row_identifier_columns: Sequence[str] = (),
     In: ``columns`` (string, nullable) and, when present, ``extra`` (string, JSON object).
     Out: ``row_key``. Unmapped values are compared with full-width forms folded and surrounding
     white space trimmed; an empty or NULL unmapped value equals an absent column; headers are
-    compared NFKC-folded, case-folded and trimmed, so ``ID``/``Ｉｄ``/`` id `` are one identifier
-    column. ``row_identifier_columns`` are folded the same way (:func:`fold_header`).
+    compared as written, except that a header is a row identifier when, full-width-folded,
+    trimmed and lower-cased, it is one of ``row_identifier_columns`` (folded by :func:`fold_header`:
+    NFKC, case-folded, trimmed), so ``ID``/``Ｉｄ``/`` id `` are all the identifier ``id``.
     """
     ids = sorted({fold_header(c) for c in row_identifier_columns})
     parts = [F.coalesce(F.col(c), F.lit(_MISSING)) for c in columns]
     if "extra" in df.columns:
-        m = F.from_json(F.col("extra"), "map<string,string>")
-        m = F.transform_keys(m, lambda k, v: F.lower(_fold(k)))
-        m = F.transform_values(m, lambda k, v: _fold(v))
-        keep = lambda k, v: v.isNotNull() & (v != F.lit("")) & ~k.isin(*ids) if ids else v.isNotNull() & (v != F.lit(""))  # noqa: E731
+        # Keys are not rewritten (two headers that fold alike would be a duplicate map key, an
+        # error in Spark): only the identifier test folds them.
+        m = F.transform_values(F.from_json(F.col("extra"), "map<string,string>"), lambda k, v: _fold(v))
+        keep = lambda k, v: v.isNotNull() & (v != F.lit("")) & ~F.lower(_fold(k)).isin(*ids) if ids else v.isNotNull() & (v != F.lit(""))  # noqa: E731
         m = F.map_filter(m, keep)
         parts.append(F.coalesce(F.to_json(F.array_sort(F.map_entries(m))), F.lit(_MISSING)))
     return df.withColumn("row_key", F.sha2(F.concat_ws("\u001f", *parts), 256))
