@@ -120,6 +120,8 @@ def seizure_entry(bundle: Bundle, role: Role) -> dict[str, Any]:
                         "categories": {k: v.get("unique_records") for k, v in s[b].get("categories", {}).items()}}
     if "bare_phone_records" in s:
         entry["bare_phone_records"] = s["bare_phone_records"]
+    if "duplicate_levels" in s:  # issue 12: identical rows, same person information, probable; records kept out of a category
+        entry["duplicate_levels"] = s["duplicate_levels"]
     if "upper_bound" not in s:
         entry["note"] = "bundle written before count statuses: untrue and masked records are not set apart in its counts"
     return entry

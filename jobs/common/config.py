@@ -259,12 +259,16 @@ class Counting:
         identifying_fields: fields of which one valid value keeps a masked record counted.
         identifying_field_pairs: field pairs that together do the same.
         bare_phone_fields: fields that alone make a "bare phone" record (counted on its own line).
+        row_identifier_columns: headers of unmapped columns that number the rows (an auto-increment
+            ``id``, a row number) and are left out when comparing rows for identical rows (issue 12);
+            compared NFKC-folded, case-folded and trimmed.
     """
 
     untrue: dict[str, tuple[str, ...]] = field(default_factory=dict)
     identifying_fields: tuple[str, ...] = ()
     identifying_field_pairs: tuple[tuple[str, ...], ...] = ()
     bare_phone_fields: tuple[str, ...] = ()
+    row_identifier_columns: tuple[str, ...] = ()
 
     @staticmethod
     def from_dict(data: Mapping[str, Any] | None) -> "Counting":
@@ -274,6 +278,7 @@ class Counting:
             identifying_fields=tuple(str(f) for f in given.get("identifying_fields") or ()),
             identifying_field_pairs=tuple(tuple(str(f) for f in pair) for pair in given.get("identifying_field_pairs") or ()),
             bare_phone_fields=tuple(str(f) for f in given.get("bare_phone_fields") or ()),
+            row_identifier_columns=tuple(str(c) for c in given.get("row_identifier_columns") or ()),
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -37,7 +37,7 @@ class DeduplicateStage(Stage):
         unique, links, result = deduplicate(records, rules, settings, counting, item_categories=run.config.legal.item_categories, paths=item_paths)
         links_back = run.publish("duplicate_links", links, suite="duplicate_links")
         n_links = run.datasets["duplicate_links"]
-        n_exact = links_back.where("reason = 'exact_duplicate'").count()
+        n_exact = links_back.where("reason IN ('identical_row', 'exact_duplicate')").count()
         unique_back = run.publish("unique_records", unique, suite="unique_records", expected_rows=n_in - n_exact)
         n_unique = run.datasets["unique_records"]
         ledger = Ledger(STAGE, records_in=n_in, records_out=n_unique, duplicates=n_exact).check()
@@ -54,8 +54,13 @@ class DeduplicateStage(Stage):
             "field_statuses": status_counts(unique_back, CANONICAL_FIELDS),
             "linkage": {"settings_sha256": settings.digest(), "settings": settings.to_dict(), "counting": counting,
                         "model": result.model.to_dict(), "stats": result.stats},
-            "method": {"exact_duplicates": ("equal normalized name key, ID number, phone, address, bank card and e-mail; missing equals only missing; "
-                                            "survivor = earliest locator (item path, sheet, line)"),
+            "method": {"identical_rows": ("every information column equal after normalization, mapped or unmapped (extra), except the row "
+                                          f"identifier columns {list(counting.get('row_identifier_columns') or [])}; removed for the upper bound"),
+                       "exact_duplicates": ("same person information: equal normalized name key, ID number, phone, address, bank card and e-mail; "
+                                            "missing equals only missing; a row with only unmapped columns is the same record only as an identical "
+                                            "row; survivor = earliest locator (item path, sheet, line); removed for the lower bound"),
+                       "categories": ("a field raises a record's category only when valid or repaired (a placeholder, wrong-length or non-digit "
+                                      "card does not; the Luhn check is a flag); records kept out of a category are counted"),
                        "probable_duplicates": (f"Fellegi–Sunter (1969) match weights, m and λ fitted by EM with u from hash-chosen pairs; "
                                                f"link when P(match) ≥ {settings.threshold_match_probability} and the guard rails hold "
                                                f"(two different valid ID numbers never link; missing vs missing is no evidence; a shared phone or "

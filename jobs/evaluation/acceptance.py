@@ -50,7 +50,11 @@ def compare_ground_truth(summary: dict, truth: dict, say: Callable[[str], object
     """Compare the bundle's ``summary.json`` with the generator's ``ground_truth.json``.
 
     Compared: ``raw_rows``, ``quarantined_rows``, ``records``, ``duplicate_records``,
-    ``unique_records`` and each category's ``unique_records``.
+    ``unique_records`` and each category's ``unique_records``; when the truth has them (issue 12),
+    every duplicate level (``duplicate_levels``: identical rows, same-person exact, probable, the
+    two exact levels among bare phone numbers, records kept out of each category) and each
+    category of both bounds (``bounds.upper`` / ``bounds.lower`` against ``upper_bound`` /
+    ``lower_bound``). A truth level the case file lacks is a difference.
 
     Returns:
         0 when every count matches, 2 otherwise (the differing counts are printed).
@@ -60,6 +64,15 @@ def compare_ground_truth(summary: dict, truth: dict, say: Callable[[str], object
     for cat, c in truth["categories"].items():
         if summary["categories"][cat]["unique_records"] != c["unique_records"]:
             diffs.append(f"{cat}: case file {summary['categories'][cat]['unique_records']} vs ground truth {c['unique_records']}")
+    levels = summary.get("duplicate_levels") or {}
+    for k, v in (truth.get("duplicate_levels") or {}).items():
+        if levels.get(k) != v:
+            diffs.append(f"duplicate level {k}: case file {levels.get(k)} vs ground truth {v}")
+    for bound, name in (("upper", "upper_bound"), ("lower", "lower_bound")):
+        for cat, v in ((truth.get("bounds") or {}).get(bound) or {}).items():
+            got = ((summary.get(name) or {}).get("categories") or {}).get(cat, {}).get("unique_records")
+            if got != v:
+                diffs.append(f"{name} {cat}: case file {got} vs ground truth {v}")
     if diffs:
         say("casefile: the case file does NOT match the generator's ground truth:\n  " + "\n  ".join(diffs))
         return 2

@@ -70,16 +70,17 @@ def bound_summaries(counts: Mapping[str, Any], rules: Sequence[CategoryRule], *,
         rules, insider, tier_serious, tier_especially_serious: as :func:`category_summary`.
 
     Returns:
-        ``upper_bound`` (only exact duplicates removed) and ``lower_bound`` (exact and probable
-        duplicates removed), both without untrue, masked-unidentifiable and bare-phone records;
+        ``upper_bound`` (only identical rows removed) and ``lower_bound`` (same person information
+        and probable duplicates removed as well), both without untrue, masked-unidentifiable and bare-phone records;
         ``bare_phone_records`` (contested, own line), ``untrue_records`` (rows, and by reason),
-        ``masked_unidentifiable_records`` (rows), ``probable_duplicate_records``, the
+        ``masked_unidentifiable_records`` (rows), ``probable_duplicate_records``,
+        ``duplicate_levels`` (:func:`duplicate_levels`), the
         ``linkage`` threshold and how many candidate pairs lie near it, and the art. 11 rule.
     """
     b = counts["bounds"]
     out: dict[str, Any] = {}
-    for name, key, rule in (("upper_bound", "upper", "only exact duplicates removed"),
-                            ("lower_bound", "lower", "exact and probable duplicates removed (conservative)")):
+    for name, key, rule in (("upper_bound", "upper", "only identical rows removed"),
+                            ("lower_bound", "lower", "identical rows, same person information and probable duplicates removed (conservative)")):
         s = category_summary(b[key], rules, insider=insider, tier_serious=tier_serious, tier_especially_serious=tier_especially_serious)
         out[name] = {"unique_records": sum(int(v) for v in b[key].values()), **s, "rule": rule, "art11_rule": ART11_RULE_SEIZURE}
     stats = counts.get("linkage", {}).get("stats", {})
@@ -89,6 +90,7 @@ def bound_summaries(counts: Mapping[str, Any], rules: Sequence[CategoryRule], *,
         "untrue_by_reason": b["untrue_by_reason"],
         "masked_unidentifiable_records": b["masked_unidentifiable_rows"],
         "probable_duplicate_records": b["probable_duplicates"],
+        "duplicate_levels": duplicate_levels(counts),
         "linkage": {k: stats.get(k) for k in ("threshold_match_probability", "threshold_match_weight", "near_threshold_band_weight",
                                                "near_threshold_pairs", "near_threshold_linked", "candidate_pairs", "linked_pairs",
                                                "refused_different_identifiers", "refused_insufficient_evidence", "links_refused_in_clustering")}
@@ -98,11 +100,11 @@ def bound_summaries(counts: Mapping[str, Any], rules: Sequence[CategoryRule], *,
 
 
 #: Why the headline tier is the lower bound (issue 5 decision, DOMAIN.md §1).
-TIER_BASIS_RULE = ("lower bound: exact and probable duplicates, untrue and masked-unidentifiable records removed, bare phone "
+TIER_BASIS_RULE = ("lower bound: identical rows, same person information and probable duplicates, untrue and masked-unidentifiable records removed, bare phone "
                    "numbers set apart. 法释〔2017〕10号 art. 11 counts the seized records except those shown to be untrue or "
                    "duplicated, and the SPC commentary (《理解与适用》) asks prosecutors to remove duplicates, its example being "
                    "the same person as name+address, name+phone and name+ID: the probable duplicates. The upper bound "
-                   "(exact duplicates only) is given beside it; when the two tiers differ the tier depends on the probable "
+                   "(identical rows only) is given beside it; when the two tiers differ the tier depends on the probable "
                    "duplicates and each link in duplicates.csv should be checked.")
 
 
@@ -121,16 +123,43 @@ def headline_tier(bounds: Mapping[str, Any]) -> dict[str, Any]:
             "tier_depends_on_probable_duplicates": lo["tier"] != up["tier"]}
 
 
+def duplicate_levels(counts: Mapping[str, Any]) -> dict[str, Any]:
+    """The three duplicate levels of ``counts.json`` (rows of counted records removed at each), as
+    ``summary.json`` and the ground truth give them (issue 12, "What exact duplicates mean").
+
+    Out: ``identical_rows`` (removed for the upper bound), ``same_person_exact`` and ``probable``
+    (removed for the lower bound), ``bare_phone_identical_rows`` / ``bare_phone_same_person_exact``
+    (the same levels among bare phone numbers, counted on their own line) and, per category, the
+    records a field that failed its check would have raised (``kept_out_of_category``,
+    ``kept_out_by_field``: issue 12 defect 1). Bundles written before the levels existed: the
+    exact duplicates are all ``same_person_exact``.
+    """
+    b = counts["bounds"]
+    legacy = "identical_rows" not in b
+    return {"identical_rows": 0 if legacy else b["identical_rows"],
+            "same_person_exact": b["exact_duplicates_of_counted"] if legacy else b["same_person_duplicates"],
+            "probable": b["probable_duplicates"],
+            "bare_phone_identical_rows": b.get("bare_phone_identical_rows", 0),
+            "bare_phone_same_person_exact": b.get("bare_phone_same_person_duplicates", 0),
+            "kept_out_of_category": dict(b.get("kept_out_of_category", {})),
+            "kept_out_by_field": dict(b.get("kept_out_by_field", {}))}
+
+
 def count_statement(raw_rows: int, quarantined: int, records: int, counts: Mapping[str, Any],
                     rules: Sequence[CategoryRule]) -> list[dict[str, Any]]:
     """The count statement of DOMAIN.md §1, in its order: raw rows → parse failures → untrue →
-    masked → duplicates → final count per category (both bounds), bare phone numbers on their own
-    line. Every step gives ``rows`` and the ``rule`` that produced it; the steps add up:
-    records − untrue − masked − exact duplicates = upper bound + bare phone numbers, and
-    upper bound − probable duplicates = lower bound."""
+    masked → duplicates, level by level → final count per category (both bounds), bare phone
+    numbers on their own line. Every step gives ``rows`` and the ``rule`` that produced it; the
+    steps add up: records − untrue − masked − identical rows = upper bound + bare phone numbers,
+    and upper bound − same-person exact duplicates − probable duplicates = lower bound (issue 12:
+    identical rows alone are removed for the upper bound, same person information and probable
+    duplicates for the lower bound). The records a field that failed its check kept out of a
+    category are a note beside the upper bound (they are counted, in a lower category)."""
     b = counts["bounds"]
+    lv = duplicate_levels(counts)
     upper, lower = sum(b["upper"].values()), sum(b["lower"].values())
     m = counts.get("method", {})
+    bare_rows = b.get("bare_phone_distinct_rows", b["bare_phone_records"])
     return [
         {"step": "raw rows read", "rows": raw_rows, "rule": "data rows of every evidence item (headers and blank lines excluded)"},
         {"step": "parse failures (quarantined)", "rows": quarantined, "rule": "rows that cannot be read as a record: see quarantine.csv reason_code"},
@@ -138,9 +167,15 @@ def count_statement(raw_rows: int, quarantined: int, records: int, counts: Mappi
         {"step": "untrue records (excluded)", "rows": b["untrue_rows"], "by_reason": b["untrue_by_reason"],
          "rule": "法释〔2017〕10号 art. 11: records shown to be untrue do not count — " + m.get("untrue", "")},
         {"step": "masked records that identify no one (excluded)", "rows": b["masked_unidentifiable_rows"], "rule": m.get("masked", "")},
-        {"step": "exact duplicates", "rows": b["exact_duplicates_of_counted"], "rule": m.get("exact_duplicates", "")},
-        {"step": "bare phone numbers (own line, not in tier_5000)", "rows": b["bare_phone_records"], "rule": m.get("bare_phone", "")},
-        {"step": "unique records, upper bound", "rows": upper, "categories": dict(b["upper"]), "rule": "only exact duplicates removed; " + ART11_RULE_SEIZURE},
+        {"step": "identical rows (removed for the upper bound)", "rows": lv["identical_rows"] + lv["bare_phone_identical_rows"],
+         "rule": m.get("identical_rows", "") + "; duplicates.csv reason identical_row"},
+        {"step": "bare phone numbers (own line, not in tier_5000)", "rows": bare_rows, "rule": m.get("bare_phone", "")},
+        {"step": "unique records, upper bound", "rows": upper, "categories": dict(b["upper"]), "rule": "only identical rows removed; " + ART11_RULE_SEIZURE},
+        {"step": "records kept out of a category (a field that failed its check)", "rows": sum(lv["kept_out_of_category"].values()),
+         "by_reason": lv["kept_out_by_field"], "rule": m.get("categories", "") + "; counted in the upper bound, in a lower category"},
+        {"step": "same person information (exact duplicates, removed for the lower bound)", "rows": lv["same_person_exact"],
+         "rule": m.get("exact_duplicates", "") + "; duplicates.csv reason exact_duplicate"},
         {"step": "probable duplicates", "rows": b["probable_duplicates"], "rule": m.get("probable_duplicates", "")},
-        {"step": "unique records, lower bound", "rows": lower, "categories": dict(b["lower"]), "rule": "exact and probable duplicates removed; " + ART11_RULE_SEIZURE},
+        {"step": "unique records, lower bound", "rows": lower, "categories": dict(b["lower"]),
+         "rule": "identical rows, same person information and probable duplicates removed; " + ART11_RULE_SEIZURE},
     ]

@@ -71,11 +71,19 @@ def generate_seizure(out_dir: Path, *, records: int, seed: int) -> dict:
         ``raw_rows`` data rows incl. malformed ones (not headers, not blank lines/rows);
         ``quarantined_rows`` malformed rows; ``records`` = raw_rows - quarantined_rows (= ``records``
         requested); ``unique_records`` distinct normalized six-field keys; ``duplicate_records`` =
-        records - unique_records; ``categories`` unique records per legal category (bank card ->
-        tier_50, else ID number -> tier_500, else tier_5000; 法释〔2017〕10号 art. 5);
+        records - unique_records; ``categories`` unique records per legal category (a bank card that
+        passes its shape check -> tier_50, else a valid ID number -> tier_500, else tier_5000;
+        法释〔2017〕10号 art. 5);
         ``probable_duplicate_records`` unique records that re-state the person of an earlier record
         (a typo, a field missing, or another field set: the SPC commentary's example of a duplicate,
-        DOMAIN.md §1) and ``persons`` = unique_records - probable_duplicate_records; ``items`` per item
+        DOMAIN.md §1) and ``persons`` = unique_records - probable_duplicate_records;
+        ``duplicate_levels`` (issue 12, among counted records: ``identical_rows`` every written
+        column equal but the row identifier ``id``, removed for the upper bound;
+        ``same_person_exact`` equal six-field key, other columns different; ``probable``; the
+        same two exact levels among bare phone numbers; ``kept_out_of_category`` records whose
+        card failed its shape check) and ``bounds`` (``upper`` / ``lower``: counted records per
+        category with identical rows removed / with same-person and probable duplicates removed
+        too), kept from the digest of every row written; ``items`` per item
         raw/quarantined/header rows and blank lines; ``injected`` counts per injection kind
         (``layout.INJECTED_KINDS``).
 

@@ -105,15 +105,68 @@ def record_key_sha256(key: tuple[str, ...]) -> str:
     return hashlib.sha256("\x1f".join(key).encode("utf-8")).hexdigest()
 
 
+def bank_card_ok(card: str) -> bool:
+    """A card number that passes the shape rules (DOMAIN.md §3): 12–19 ASCII digits, not one digit
+    repeated (``0000000000000000`` is a placeholder). Luhn is a flag, not a rule."""
+    return card.isascii() and card.isdigit() and 12 <= len(card) <= 19 and len(set(card)) > 1
+
+
+def id_number_ok(idn: str) -> bool:
+    """An 18-character resident ID number with a real birth date and the right check character
+    (GB 11643-1999, ISO 7064 MOD 11-2)."""
+    import datetime as dt
+
+    if len(idn) != 18 or not idn[:17].isascii() or not idn[:17].isdigit():
+        return False
+    try:
+        dt.date(int(idn[6:10]), int(idn[10:12]), int(idn[12:14]))
+    except ValueError:
+        return False
+    return id_check_char(idn[:17]) == idn[17]
+
+
 def category(record: tuple[str, ...]) -> str:
-    """Legal category of a record (DOMAIN.md §1, configs/categories.yaml): card > ID number > other."""
-    if record[BANK_CARD]:
+    """Legal category of a record (DOMAIN.md §1, configs/categories.yaml): card > ID number > other.
+
+    A field raises the category only when it passes its check (issue 12 defect 1): a placeholder,
+    short or non-digit card does not make a record ``tier_50``, an invalid ID number not ``tier_500``.
+    """
+    if record[BANK_CARD] and bank_card_ok(record[BANK_CARD]):
         return "tier_50"
-    if record[ID_NUMBER]:
+    if record[ID_NUMBER] and id_number_ok(record[ID_NUMBER]):
         return "tier_500"
     return "tier_5000"
 
 
-def key8(record: tuple[str, ...]) -> bytes:
-    """8-byte BLAKE2b digest of a base record's normalized key (the uniqueness and per-person checks)."""
-    return hashlib.blake2b("\x1f".join(canonical_key(record)).encode("utf-8"), digest_size=8).digest()
+#: Count tags of a record (:func:`count_tag`): its category's position when counted, then these.
+CATEGORY_KEYS: tuple[str, ...] = ("tier_50", "tier_500", "tier_5000")
+TAG_BARE_PHONE, TAG_UNTRUE = 3, 4
+
+
+def count_tag(key: tuple[str, ...]) -> int:
+    """How a normalized key (``spec_key`` / ``canonical_key``) is counted: 0–2 the position of its
+    category in :data:`CATEGORY_KEYS` (counted), :data:`TAG_BARE_PHONE` (a phone and nothing else,
+    counted on its own line) or :data:`TAG_UNTRUE` (an invalid ID number: excluded, 法释〔2017〕10号
+    art. 11). The generator writes no masked identifying field, so no record is masked-unidentifiable."""
+    if key[ID_NUMBER] and not id_number_ok(key[ID_NUMBER]):
+        return TAG_UNTRUE
+    if key[PHONE] and not any(key[i] for i in (NAME, ID_NUMBER, ADDRESS, BANK_CARD, EMAIL)):
+        return TAG_BARE_PHONE
+    return CATEGORY_KEYS.index(category(key))
+
+
+def row_digest(key: tuple[str, ...], extras: dict[str, str]) -> bytes:
+    """8-byte BLAKE2b digest of a written row's information: its normalized six-field ``key`` and
+    its other columns (header → value as written; empty values and the row identifier columns left
+    out by the caller). Two rows are identical rows (issue 12) exactly when their digests are equal."""
+    rest = "\x1e".join(f"{h}\x1d{v.strip()}" for h, v in sorted(extras.items()) if v.strip())
+    return hashlib.blake2b(("\x1f".join(key) + "\x1c" + rest).encode("utf-8"), digest_size=8).digest()
+
+
+def key8(record: tuple[str, ...], extra_key: str = "") -> bytes:
+    """8-byte BLAKE2b digest of a base record's normalized key (the uniqueness and per-person checks).
+
+    ``extra_key``: the unmapped content of a record none of whose six fields holds a value (its
+    row is its only identity, issue 12 defect 3); ``""`` otherwise."""
+    text = "\x1f".join(canonical_key(record)) + (("\x1c" + extra_key) if extra_key else "")
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest()

@@ -31,6 +31,8 @@ XLS_HEADER: tuple[str, ...] = ("姓名", "身份证号", "手机号", "住址", 
 XLS_MAX_DATA_ROWS_PER_SHEET = 65_535
 SQL_TABLE = "member"
 SQL_COLUMNS: tuple[str, ...] = ("id", "username", "realname", "idcard", "mobile", "email", "addr", "remark")
+#: Columns of the items that only number the rows (configs/linkage.yaml counting.row_identifier_columns).
+ROW_IDENTIFIER_COLUMNS: frozenset[str] = frozenset({"id"})
 SQL_TUPLES_PER_INSERT = 200
 
 #: The 33 columns of the widely reported hotel check-in dump (DOMAIN.md §4).
@@ -79,10 +81,16 @@ P_RELATIVE = 0.01
 ROW_PLAN = {
     HOTEL_ITEM: {"invalid_id_check_digit": 0.004, "invalid_id_impossible_date": 0.003,
                  "id_missing_records": 0.01, "csv_quoted_line_break": 0.001},
-    BANK_ITEM: {"invalid_id_check_digit": 0.004, "invalid_id_impossible_date": 0.002},
+    BANK_ITEM: {"invalid_id_check_digit": 0.004, "invalid_id_impossible_date": 0.002,
+                # issue 12 defect 1: cards that fail their shape check (the record stays tier_500)
+                "bank_card_placeholder": 0.002, "bank_card_bad_length": 0.002, "bank_card_bad_format": 0.002},
     COURIER_ITEM: {},
     EXCHANGE_ITEM: {},
-    ZIP_ITEM: {}, XLS_ITEM: {}, SQL_ITEM: {}, HEADERLESS_ITEM: {},
+    ZIP_ITEM: {}, XLS_ITEM: {},
+    # issue 12: a tuple repeated under the next auto-increment id (an identical row), and tuples
+    # whose person columns are all NULL (their content is only in unmapped columns)
+    SQL_ITEM: {"identical_row_other_id": 0.01, "unmapped_only_row": 0.01},
+    HEADERLESS_ITEM: {},
 }
 #: Plan of extra lines inserted before a good row: kind -> lines per good row of the item.
 INSERT_PLAN = {
@@ -124,7 +132,9 @@ INJECTED_KINDS: tuple[str, ...] = (
     + VARIANT_KINDS
     + ("invalid_id_check_digit", "invalid_id_impossible_date", "id_missing_records",
        "placeholder_for_missing", "csv_quoted_line_break", "same_person_other_field_set",
-       "bare_phone_records", "relative_shared_phone_address")
+       "bare_phone_records", "relative_shared_phone_address",
+       "bank_card_placeholder", "bank_card_bad_length", "bank_card_bad_format",
+       "identical_row_other_id", "unmapped_only_row")
     + PROBABLE_KINDS
     + MALFORMED_KINDS
     + ("blank_lines",)

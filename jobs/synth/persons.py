@@ -143,6 +143,7 @@ class Persons:
         self.person_root[record] = root
         self.person_keys.add(key8(record))
         self.probable_records += 1
+        self.st.probable_registered(record)
         self.linkage_out.write(f"{record_key_sha256(canonical_key(record))},"
                                f"{record_key_sha256(canonical_key(root))},"
                                f"{record_key_sha256(canonical_key(source))},{kind}\n")

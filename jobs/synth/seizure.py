@@ -9,11 +9,13 @@ all are complete, and adds up the counts kept while writing.
 from __future__ import annotations
 
 import csv
+import json
 import math
 import os
 from pathlib import Path
 from typing import Any
 
+from jobs.synth.contract import spec_key
 from jobs.synth.items.bank import BankItem
 from jobs.synth.items.courier import CourierItem
 from jobs.synth.items.exchange import ExchangeItem
@@ -34,6 +36,7 @@ from jobs.synth.layout import (
     LINKAGE_TRUTH_FILE,
     LINKAGE_TRUTH_HEADER,
     PROBABLE_KINDS,
+    ROW_IDENTIFIER_COLUMNS,
     SQL_ITEM,
     SQL_TABLE,
     SQL_TUPLES_PER_INSERT,
@@ -45,6 +48,69 @@ from jobs.synth.layout import (
 from jobs.synth.persons import Persons
 from jobs.synth.state import SeizureState
 from jobs.synth.xlsx import XlsxTextWriter
+
+#: Where the canonical fields are in a hotel row (HOTEL_HEADER), a courier row (COURIER_HEADER) and
+#: the keys of an exchange object, by CANONICAL_FIELDS position (configs/column_synonyms.yaml):
+#: the rest of a row is its unmapped information.
+HOTEL_FIELD_COLUMNS = {0: "Name", 1: "CtfId", 2: "Mobile", 3: "Address", 5: "EMail"}
+COURIER_FIELD_COLUMNS = {0: "收件人", 2: "收件人电话", 3: "收件地址"}
+EXCHANGE_FIELD_KEYS = {0: ("xm", "name"), 1: ("sfzh", "id_card"), 2: ("sjh", "phone", "mobile"), 3: ("dz", "address"),
+                       4: ("yhkh", "bank_card")}
+
+
+def _row_information(header, cells, field_columns: dict[int, str]) -> tuple[tuple[str, ...], dict[str, str]]:
+    """(normalized six-field key, unmapped columns) of a row written under ``header``."""
+    at = {h: i for i, h in enumerate(header)}
+    rendered = tuple(str(cells[at[field_columns[f]]]) if f in field_columns else "" for f in range(6))
+    mapped = {field_columns[f] for f in field_columns}
+    extras = {h: str(cells[i]) for i, h in enumerate(header) if h not in mapped and h not in ROW_IDENTIFIER_COLUMNS}
+    return spec_key(rendered), extras
+
+
+class _RowsWritten:
+    """Forwards the rows an item writes (``writerow`` of a csv writer, ``append``/``blank`` of the
+    XLSX writer) and records each one's information in the state (identical rows, issue 12), so
+    that the item modules need not know about it."""
+
+    def __init__(self, target, st: SeizureState, header, field_columns: dict[int, str]) -> None:
+        self._target, self._st, self._header, self._fields = target, st, header, field_columns
+
+    def _record(self, cells) -> None:
+        self._st.row_written(*_row_information(self._header, cells, self._fields))
+
+    def writerow(self, cells) -> None:
+        self._record(cells)
+        self._target.writerow(cells)
+
+    def append(self, cells) -> None:
+        self._record(cells)
+        self._target.append(cells)
+
+    def blank(self) -> None:
+        self._target.blank()
+
+
+def _exchange_rows_written(st: SeizureState, lines: list[str]) -> None:
+    """Record the information of the good lines of an exchange chunk (JSON objects; the malformed
+    lines the item writes are never objects, the blank lines are blank)."""
+    for line in lines:
+        if not line.strip() or not line.startswith("{"):
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            continue
+        if not isinstance(obj, dict):
+            continue
+        rendered = [""] * 6
+        extras = {}
+        for k, v in obj.items():
+            f = next((f for f, keys in EXCHANGE_FIELD_KEYS.items() if k in keys), None)
+            if f is None:
+                extras[k] = str(v)
+            else:
+                rendered[f] = str(v)
+        st.row_written(spec_key(tuple(rendered)), extras)
 
 
 class SeizureGenerator:
@@ -98,15 +164,18 @@ class SeizureGenerator:
                  open(parts[EXCHANGE_ITEM], "w", encoding="utf-8", newline="", buffering=1 << 20) as exchange:
                 writer = csv.writer(hotel, lineterminator="\r\n")
                 writer.writerow(HOTEL_HEADER)
+                hotel_rows = _RowsWritten(writer, self.st, HOTEL_HEADER, HOTEL_FIELD_COLUMNS)
+                courier_rows = _RowsWritten(book, self.st, COURIER_HEADER, COURIER_FIELD_COLUMNS)
                 bank.write(BANK_SEPARATOR.join(BANK_HEADER) + "\r\n")
                 for c in range(n_chunks):
-                    self.hotel.chunk(hotel, writer, *share(HOTEL_ITEM, c))
+                    self.hotel.chunk(hotel, hotel_rows, *share(HOTEL_ITEM, c))
                     lines: list[str] = []
                     self.bank.chunk(lines, *share(BANK_ITEM, c))
                     bank.write("".join(line + "\r\n" for line in lines))
-                    self.courier.chunk(book, *share(COURIER_ITEM, c))
+                    self.courier.chunk(courier_rows, *share(COURIER_ITEM, c))
                     lines = []
                     self.exchange.chunk(lines, *share(EXCHANGE_ITEM, c))
+                    _exchange_rows_written(self.st, lines)
                     exchange.write("".join(line + "\n" for line in lines))
                     self.zip.chunk(zip_lines, *share(ZIP_ITEM, c))
                     self.xls.chunk(xls_rows, *share(XLS_ITEM, c))
@@ -144,11 +213,15 @@ class SeizureGenerator:
         if records != self.st.records or sum(self.st.categories.values()) != self.st.unique:
             raise AssertionError("bookkeeping does not add up")
         duplicates = records - self.st.unique
-        if duplicates != self.st.injected["duplicate_within_file"] + self.st.injected["duplicate_cross_file"]:
+        if duplicates != (self.st.injected["duplicate_within_file"] + self.st.injected["duplicate_cross_file"]
+                          + self.st.injected["identical_row_other_id"]):
             raise AssertionError("duplicate bookkeeping does not add up")
         probable = sum(self.st.injected[k] for k in PROBABLE_KINDS) + self.st.injected["same_person_other_field_set"]
         if self.persons.probable_records != probable:
             raise AssertionError("probable duplicate bookkeeping does not add up")
+        if len(self.st.row_tags) != records:
+            raise AssertionError("row bookkeeping does not add up")
+        levels = self.st.levels()
         return {
             "seed": self.st.seed,
             "records_requested": self.st.records,
@@ -160,6 +233,8 @@ class SeizureGenerator:
             "probable_duplicate_records": self.persons.probable_records,
             "persons": self.st.unique - self.persons.probable_records,
             "categories": {k: {"unique_records": v} for k, v in self.st.categories.items()},
+            "duplicate_levels": levels["duplicate_levels"],
+            "bounds": levels["bounds"],
             "items": [self.st.items[item] for item in ITEMS],
             "injected": dict(self.st.injected),
         }

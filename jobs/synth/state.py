@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from jobs.synth.contract import PLACEHOLDERS, category, key8
+from jobs.synth.contract import CATEGORY_KEYS, PLACEHOLDERS, TAG_BARE_PHONE, bank_card_ok, category, count_tag, key8, row_digest
+from jobs.synth.contract import canonical_key as canonical_key_of
 from jobs.synth.identifiers import MOBILE_SEGMENTS, IdNumbers, MobileNumbers, luhn_check_digit
 from jobs.synth.layout import (
     BUFFER,
@@ -61,6 +62,13 @@ class SeizureState:
         self.categories = {"tier_50": 0, "tier_500": 0, "tier_5000": 0}
         self.unique = 0
         self.key_digests = bytearray()
+        # Every good row written: the digest of its information (identical rows, issue 12) and its
+        # count tag (contract.count_tag); 9 bytes a row.
+        self.row_digests = bytearray()
+        self.row_tags = bytearray()
+        self.base_tags = [0] * (TAG_BARE_PHONE + 2)  # base records per count tag
+        self.probable_tags = [0] * (TAG_BARE_PHONE + 2)  # probable duplicates per count tag
+        self.kept_out = dict.fromkeys(CATEGORY_KEYS, 0)
         # Recent base records, for duplicates (same item) and copies (exchange item).
         self.recent: dict[str, list[tuple[str, ...]]] = {item: [] for item in ITEMS}
         self.hotel_copyable: list[tuple[str, ...]] = []  # hotel records without e-mail (JSONL has no e-mail key)
@@ -93,11 +101,61 @@ class SeizureState:
         """A random element of ``buf``."""
         return buf[int(self.rng.random() * len(buf))]
 
-    def register_base(self, record: tuple[str, ...]) -> None:
-        """Count a new distinct record: its key digest, the unique count, its category."""
-        self.key_digests += key8(record)
+    def register_base(self, record: tuple[str, ...], *, extra_key: str = "") -> None:
+        """Count a new distinct record: its key digest, the unique count, its category and count tag.
+
+        ``extra_key``: the unmapped content of a record with no canonical field (see ``contract.key8``).
+        A counted record whose card fails its shape check is counted as kept out of ``tier_50``
+        (issue 12 defect 1; the generator injects such cards only in records with a valid ID number).
+        """
+        self.key_digests += key8(record, extra_key)
         self.unique += 1
         self.categories[category(record)] += 1
+        tag = count_tag(canonical_key_of(record))
+        self.base_tags[tag] += 1
+        if record[4] and not bank_card_ok(record[4]) and tag < TAG_BARE_PHONE and category(record) != "tier_50":
+            self.kept_out["tier_50"] += 1
+
+    def row_written(self, key: tuple[str, ...], extras: dict[str, str]) -> None:
+        """Record a good row's information: ``key`` its normalized six-field key (``contract.spec_key``),
+        ``extras`` its other columns (header → value as written), row identifier columns left out."""
+        self.row_digests += row_digest(key, extras)
+        self.row_tags.append(count_tag(key))
+
+    def probable_registered(self, record: tuple[str, ...]) -> None:
+        """Count a probable duplicate by count tag (it leaves the lower bound when counted)."""
+        self.probable_tags[count_tag(canonical_key_of(record))] += 1
+
+    def levels(self) -> dict:
+        """The duplicate levels and both bounds per category, from the rows and records written.
+
+        Returns ``{"duplicate_levels": {...}, "bounds": {"upper": {...}, "lower": {...}}}``: identical
+        rows = rows − distinct rows (by row digest), same-person exact = distinct rows − base
+        records, probable = probable duplicates, each among counted records (and among bare phone
+        numbers apart); upper bound per category = distinct rows of counted records, lower bound =
+        counted base records that are not probable duplicates (a probable duplicate never carries
+        a more sensitive field than the record it re-states: a typo, a field left out, a subset).
+        """
+        import numpy as np
+
+        digests = np.frombuffer(self.row_digests, dtype="<u8")
+        tags = np.frombuffer(bytes(self.row_tags), dtype=np.uint8)
+        _, first = np.unique(digests, return_index=True)
+        rows_by_tag = np.bincount(tags, minlength=TAG_BARE_PHONE + 2)
+        distinct_by_tag = np.bincount(tags[first], minlength=TAG_BARE_PHONE + 2)
+        counted = range(len(CATEGORY_KEYS))
+        return {
+            "duplicate_levels": {
+                "identical_rows": int(sum(rows_by_tag[t] - distinct_by_tag[t] for t in counted)),
+                "same_person_exact": int(sum(distinct_by_tag[t] - self.base_tags[t] for t in counted)),
+                "probable": int(sum(self.probable_tags[t] for t in counted)),
+                "bare_phone_identical_rows": int(rows_by_tag[TAG_BARE_PHONE] - distinct_by_tag[TAG_BARE_PHONE]),
+                "bare_phone_same_person_exact": int(distinct_by_tag[TAG_BARE_PHONE] - self.base_tags[TAG_BARE_PHONE]),
+                "kept_out_of_category": dict(self.kept_out),
+            },
+            "bounds": {"upper": {k: int(distinct_by_tag[i]) for i, k in enumerate(CATEGORY_KEYS)},
+                       "lower": {k: self.base_tags[i] - self.probable_tags[i] for i, k in enumerate(CATEGORY_KEYS)}},
+        }
 
     def good_row(self, item: str) -> None:
         """Count a good (non-quarantined) row of ``item``."""

@@ -55,6 +55,11 @@ def test_summary_equals_ground_truth(world, clean_run):
         assert summary[key] == truth[key], key
     for cat in ("tier_50", "tier_500", "tier_5000"):
         assert summary["categories"][cat]["unique_records"] == truth["categories"][cat]["unique_records"], cat
+        # issue 12: both bounds per category and every duplicate level, from the generator's bookkeeping
+        assert summary["upper_bound"]["categories"][cat]["unique_records"] == truth["bounds"]["upper"][cat], cat
+        assert summary["lower_bound"]["categories"][cat]["unique_records"] == truth["bounds"]["lower"][cat], cat
+    assert {k: summary["duplicate_levels"][k] for k in truth["duplicate_levels"]} == truth["duplicate_levels"]
+    assert truth["duplicate_levels"]["identical_rows"] > 0 and truth["duplicate_levels"]["kept_out_of_category"]["tier_50"] > 0
     assert "matches the generator's ground_truth.json" in clean_run["proc"].stdout
 
 

@@ -37,7 +37,8 @@ def test_survivor_is_the_earliest_locator_and_every_duplicate_points_to_it(spark
     assertDataFrameEqual(unique.select("record_id", "cluster_size", "category"),
                          spark.createDataFrame([("r2", 3, "tier_500"), ("r4", 1, "tier_5000")], "record_id string, cluster_size long, category string"))
     assertDataFrameEqual(links.select("record_id", "survivor_record_id", "reason"),
-                         spark.createDataFrame([("r1", "r2", "exact_duplicate"), ("r3", "r2", "exact_duplicate")], "record_id string, survivor_record_id string, reason string"))
+                         # no unmapped columns and the same fields: identical rows (issue 12 level 1)
+                         spark.createDataFrame([("r1", "r2", "identical_row"), ("r3", "r2", "identical_row")], "record_id string, survivor_record_id string, reason string"))
 
 
 def test_missing_equals_only_missing(spark):

@@ -56,14 +56,42 @@ def _counts():
             "linkage": {"stats": {"threshold_match_probability": 0.99, "near_threshold_pairs": 7}}}
 
 
+def _level_counts():
+    # Worked example with the three levels (issue 12): of the 65 exact duplicates of _counts(), 30
+    # are identical rows and 25 same person information among counted records, 5 and 5 among the
+    # bare phones (110 rows, 105 different rows, 100 records). The upper bound keeps the 25
+    # same-person rows: 60 + 300 + 465 = 825; the lower bound is unchanged (750). 3 records were
+    # kept out of tier_50 by a card that failed its check (2 placeholders, 1 too short).
+    c = _counts()
+    c["bounds"] = {**c["bounds"], "upper": {"tier_50": 60, "tier_500": 300, "tier_5000": 465},
+                   "identical_rows": 30, "same_person_duplicates": 25, "bare_phone_distinct_rows": 105,
+                   "bare_phone_identical_rows": 5, "bare_phone_same_person_duplicates": 5,
+                   "kept_out_of_category": {"tier_50": 3, "tier_500": 0, "tier_5000": 0},
+                   "kept_out_by_field": {"bank_card:bad_length": 1, "bank_card:placeholder": 2}}
+    return c
+
+
 def test_count_statement_in_the_order_of_the_domain_rules_and_adds_up():
     from jobs.export.summary import count_statement
 
-    st = count_statement(1010, 10, 1000, _counts(), rules())
-    assert [s["rows"] for s in st] == [1010, 10, 1000, 30, 5, 65, 100, 800, 50, 750]
-    assert [s["step"].split(" ")[0] for s in st] == ["raw", "parse", "records", "untrue", "masked", "exact", "bare", "unique", "probable", "unique"]
-    # records − untrue − masked − exact duplicates = upper bound + bare phones: 1000−30−5−65 = 900 = 800 + 100
+    st = count_statement(1010, 10, 1000, _level_counts(), rules())
+    assert [s["rows"] for s in st] == [1010, 10, 1000, 30, 5, 35, 105, 825, 3, 25, 50, 750]
+    assert [s["step"].split(" ")[0] for s in st] == ["raw", "parse", "records", "untrue", "masked", "identical", "bare", "unique",
+                                                   "records", "same", "probable", "unique"]
+    # records − untrue − masked − identical rows = upper bound + bare phones: 1000−30−5−35 = 930 = 825 + 105
     assert st[2]["rows"] - st[3]["rows"] - st[4]["rows"] - st[5]["rows"] == st[7]["rows"] + st[6]["rows"]
+    # upper − same person − probable = lower: 825 − 25 − 50 = 750
+    assert st[7]["rows"] - st[9]["rows"] - st[10]["rows"] == st[11]["rows"]
+    assert st[8]["by_reason"] == {"bank_card:bad_length": 1, "bank_card:placeholder": 2}
+
+
+def test_duplicate_levels_of_a_bundle_written_before_the_levels():
+    from jobs.export.summary import duplicate_levels
+
+    # before issue 12 every exact duplicate was a same-person duplicate (one key, six fields)
+    lv = duplicate_levels(_counts())
+    assert (lv["identical_rows"], lv["same_person_exact"], lv["probable"]) == (0, 65, 50)
+    assert duplicate_levels(_level_counts())["same_person_exact"] == 25
 
 
 def test_both_bounds_have_weighted_total_and_tier():

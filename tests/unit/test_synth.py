@@ -404,39 +404,113 @@ def test_ground_truth_file_and_totals(seizure):
     assert text == json.dumps(truth, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     assert set(truth) == {"seed", "records_requested", "raw_rows", "quarantined_rows", "records",
                           "duplicate_records", "unique_records", "probable_duplicate_records", "persons",
-                          "categories", "items", "injected"}
+                          "categories", "items", "injected", "duplicate_levels", "bounds"}
     assert truth["seed"] == SEED and truth["records_requested"] == RECORDS
     assert truth["records"] == truth["raw_rows"] - truth["quarantined_rows"] == RECORDS
     assert truth["duplicate_records"] == truth["records"] - truth["unique_records"] > 0
     assert sum(c["unique_records"] for c in truth["categories"].values()) == truth["unique_records"]
     inj = truth["injected"]
-    assert inj["duplicate_within_file"] + inj["duplicate_cross_file"] == truth["duplicate_records"]
+    assert inj["duplicate_within_file"] + inj["duplicate_cross_file"] + inj["identical_row_other_id"] == truth["duplicate_records"]
     assert sum(v for k, v in inj.items() if k.startswith("malformed_")) == truth["quarantined_rows"]
     assert inj["blank_lines"] == sum(i["blank_lines"] for i in truth["items"])
     assert all(v > 0 for k, v in inj.items() if k.startswith("variant_")), inj
+
+
+def _row_information(items):
+    """(six-field key, unmapped columns) of every good row: the extras are the other columns with a
+    value, the row identifier ``id`` left out (issue 12, configs/linkage.yaml row_identifier_columns)."""
+    for path, mapping in ((HOTEL, HOTEL_MAP), (BANK, BANK_MAP), (COURIER, COURIER_MAP), (EXCHANGE, EXCHANGE_MAP),
+                          (f"{ZIP}/{ZIP_MEMBER}", ZIP_MAP), (XLS, XLS_MAP), (SQL, SQL_MAP), (TXT, TXT_MAP)):
+        for row in items[path]["good"]:
+            fields = {mapping[k]: v for k, v in row.items() if k in mapping}
+            key = tuple(norm(f, fields.get(f)) for f in FIELDS)
+            extras = tuple(sorted((str(k), str(v).strip()) for k, v in row.items()
+                                  if k not in mapping and k != "id" and v is not None and str(v).strip()))
+            yield key, extras
+
+
+def _record_key(key, extras):
+    """A record's identity: its six fields, or its unmapped columns when it has no field (issue 12 defect 3)."""
+    return key if any(key) else key + extras
+
+
+def _category(key) -> str:
+    # issue 12 defect 1: a field raises the category only when it passes its check (DOMAIN.md §3:
+    # a card is 12-19 digits, not one digit repeated; an ID has a real date and its check character)
+    d = dict(zip(FIELDS, key))
+    card, idn = d["bank_card"], d["id_number"]
+    if card and re.fullmatch(r"\d{12,19}", card) and len(set(card)) > 1:
+        return "tier_50"
+    if idn and mod11_2_ok(idn) and real_date(idn[6:14]):
+        return "tier_500"
+    return "tier_5000"
+
+
+def _tag(key) -> str:
+    """category when counted, ``bare`` (a phone and nothing else) or ``untrue`` (an invalid ID)."""
+    d = dict(zip(FIELDS, key))
+    if d["id_number"] and not (mod11_2_ok(d["id_number"]) and real_date(d["id_number"][6:14])):
+        return "untrue"
+    if d["phone"] and not any(d[f] for f in FIELDS if f != "phone"):
+        return "bare"
+    return _category(key)
 
 
 def test_independent_dedup_matches_unique_records_and_categories(seizure, items):
     truth = seizure[1]
     keys: set[tuple[str, ...]] = set()
     records = 0
-    for _, row in canonical_rows(items):
+    for key, extras in _row_information(items):
         records += 1
-        keys.add(tuple(norm(f, row.get(f)) for f in FIELDS))
+        keys.add(_record_key(key, extras))
     assert records == truth["records"]
     assert len(keys) == truth["unique_records"]
     assert records - len(keys) == truth["duplicate_records"]
     categories = {"tier_50": 0, "tier_500": 0, "tier_5000": 0}
     for key in keys:
-        d = dict(zip(FIELDS, key))
-        categories["tier_50" if d["bank_card"] else "tier_500" if d["id_number"] else "tier_5000"] += 1
+        categories[_category(key[:6])] += 1
     assert {k: {"unique_records": v} for k, v in categories.items()} == truth["categories"]
+
+
+def test_independent_recount_of_the_duplicate_levels_and_both_bounds(seizure, items):
+    # Issue 12: identical rows (every column equal but the row identifier id) are removed for the
+    # upper bound; same person information and probable duplicates for the lower bound.
+    out, truth = seizure
+    rows = {"tier_50": 0, "tier_500": 0, "tier_5000": 0, "bare": 0, "untrue": 0}
+    distinct: dict[tuple, str] = {}
+    records: dict[tuple, str] = {}
+    for key, extras in _row_information(items):
+        tag = _tag(key)
+        rows[tag] += 1
+        distinct[key + (None,) + extras] = tag
+        records[_record_key(key, extras)] = tag
+    count = lambda d, t: sum(1 for v in d.values() if v == t)  # noqa: E731
+    counted = ("tier_50", "tier_500", "tier_5000")
+    by_sha = {hashlib.sha256("\x1f".join(k[:6]).encode()).hexdigest(): t for k, t in records.items()}
+    probable = [line.split(",")[0] for line in (out / "linkage_truth.csv").read_text(encoding="utf-8").splitlines()[1:]]
+    probable_tags = [by_sha[h] for h in probable]
+    lv = truth["duplicate_levels"]
+    assert lv["identical_rows"] == sum(rows[t] - count(distinct, t) for t in counted) > 0
+    assert lv["same_person_exact"] == sum(count(distinct, t) - count(records, t) for t in counted) > 0
+    assert lv["probable"] == sum(1 for t in probable_tags if t in counted) > 0
+    assert lv["bare_phone_identical_rows"] == rows["bare"] - count(distinct, "bare")
+    assert lv["bare_phone_same_person_exact"] == count(distinct, "bare") - count(records, "bare")
+    assert truth["bounds"]["upper"] == {t: count(distinct, t) for t in counted}
+    assert truth["bounds"]["lower"] == {t: count(records, t) - probable_tags.count(t) for t in counted}
+    # every bad card the bank plan injected keeps a counted record out of tier_50 (its ID is valid)
+    inj = truth["injected"]
+    bad_cards = inj["bank_card_placeholder"] + inj["bank_card_bad_length"] + inj["bank_card_bad_format"]
+    assert lv["kept_out_of_category"] == {"tier_50": bad_cards, "tier_500": 0, "tier_5000": 0} and bad_cards >= 3
+    # the unmapped-only tuples are records of their own; the repeated tuples are identical rows
+    assert sum(1 for k in records if not any(k[:6])) == inj["unmapped_only_row"] >= 1
+    assert inj["identical_row_other_id"] >= 1
 
 
 def test_identifiers_follow_their_standards(seizure, items):
     inj = seizure[1]["injected"]
     bad_check = bad_date = valid = 0
     phones = cards = 0
+    bad_cards = {"placeholder": 0, "format": 0, "length": 0}
     for _, row in canonical_rows(items):
         idn = norm("id_number", row.get("id_number"))
         if idn and re.fullmatch(r"[A-Z][0-9A-Z]{7,14}|[0-9]{8}", idn):
@@ -459,11 +533,21 @@ def test_identifiers_follow_their_standards(seizure, items):
         card = norm("bank_card", row.get("bank_card"))
         if card:
             cards += 1
-            assert card.startswith("62") and len(card) in (16, 19) and luhn_ok(card), card
+            if card == "0" * 16:
+                bad_cards["placeholder"] += 1
+            elif not card.isdigit():
+                bad_cards["format"] += 1
+            elif len(card) < 12:
+                bad_cards["length"] += 1
+            else:
+                assert card.startswith("62") and len(card) in (16, 19) and luhn_ok(card), card
     # Invalid IDs are injected once each: every other ID passes the independent checks.
     assert bad_check == inj["invalid_id_check_digit"] > 0
     assert bad_date == inj["invalid_id_impossible_date"] > 0
     assert valid > 0 and phones > 0 and cards > 0
+    # issue 12 defect 1: the bank plan's cards that fail their shape check, each injected once
+    assert bad_cards == {"placeholder": inj["bank_card_placeholder"], "format": inj["bank_card_bad_format"],
+                         "length": inj["bank_card_bad_length"]}
 
 
 def test_hotel_dump_looks_like_the_known_dump(items):

@@ -1,12 +1,14 @@
 """The bank four-element list (``四要素_40万.txt``): GB18030, ``----`` separated, CRLF.
 
-Name, ID number, mobile and bank card per line; invalid ID numbers from the item's plan; malformed
+Name, ID number, mobile and bank card per line; invalid ID numbers and cards that fail their shape
+check (a placeholder ``0000000000000000``, 6–10 digits, a letter for a digit: issue 12 defect 1,
+the record stays ``tier_500``) from the item's plan; malformed
 lines (a field missing or extra, a wrong separator, a truncated line, junk lines) and blank lines.
 """
 
 from __future__ import annotations
 
-from jobs.synth.contract import BANK_CARD, ID_NUMBER, NAME, PHONE
+from jobs.synth.contract import BANK_CARD, ID_NUMBER, NAME, PHONE, spec_key
 from jobs.synth.layout import BANK_HEADER, BANK_ITEM, BANK_SEPARATOR, JUNK_LINES, P_DUP, P_REUSE_CANDIDATE
 from jobs.synth.persons import Persons
 from jobs.synth.state import SeizureState
@@ -60,7 +62,15 @@ class BankItem:
                     idn = self.st.ids.impossible_date()
                 else:
                     idn = self.st.ids.valid()
-                rendered = (self.st.name(), idn, self.st.phones.next(), "", self.st.bank_card(), "")
+                card = self.st.bank_card()
+                if special == "bank_card_placeholder":
+                    card = "0" * 16
+                elif special == "bank_card_bad_length":
+                    card = card[:6 + int(rng.random() * 5)]  # 6-10 digits: fewer than 12
+                elif special == "bank_card_bad_format":
+                    at = 2 + int(rng.random() * (len(card) - 2))
+                    card = card[:at] + "ABCDEFGHJK"[int(rng.random() * 10)] + card[at + 1:]  # a letter for a digit
+                rendered = (self.st.name(), idn, self.st.phones.next(), "", card, "")
                 self.st.register_base(rendered)
                 if special is None:
                     self.st.remember(recent, rendered)
@@ -72,4 +82,5 @@ class BankItem:
             if len(line.split(sep)) != len(BANK_HEADER):
                 raise AssertionError("a bank row would not split into four fields")
             lines.append(line)
+            self.st.row_written(spec_key(rendered), {})
             self.st.good_row(BANK_ITEM)

@@ -19,7 +19,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from jobs.synth.contract import ADDRESS, EMAIL, ID_NUMBER, NAME, PHONE
+from jobs.synth.contract import ADDRESS, EMAIL, ID_NUMBER, NAME, PHONE, spec_key
 from jobs.synth.layout import (
     HEADERLESS_ITEM,
     P_DUP,
@@ -92,6 +92,7 @@ class ZipItem:
             if any("," in c or '"' in c or "\n" in c for c in cells):
                 raise AssertionError("a zip CSV cell would need quoting")
             lines.append(",".join(cells))
+            self.st.row_written(spec_key(rendered), {})
             self.st.good_row(ZIP_ITEM)
 
     def write(self, part: Path, csv_bytes: bytes) -> None:
@@ -124,8 +125,9 @@ class XlsItem:
             phone: Any = rendered[PHONE]
             if phone.isascii() and phone.isdigit() and len(phone) == 11 and rng.random() < 0.5:
                 phone = float(phone)  # typed as a number in Excel: 11 digits are exact in a double
-            rows.append((rendered[NAME], rendered[ID_NUMBER], phone, rendered[ADDRESS],
-                         f"{rng.randrange(1, 7)}年级{rng.randrange(1, 9)}班"))
+            school_class = f"{rng.randrange(1, 7)}年级{rng.randrange(1, 9)}班"
+            rows.append((rendered[NAME], rendered[ID_NUMBER], phone, rendered[ADDRESS], school_class))
+            self.st.row_written(spec_key(rendered), {XLS_HEADER[4]: school_class})
             self.st.good_row(XLS_ITEM)
 
     def write(self, part: Path, rows: list) -> int:
@@ -165,6 +167,7 @@ class SqlItem:
         self.st = st
         self.persons = persons
         self.sql_id = 0
+        self.last: tuple | None = None  # (rendered, username, remark) of the last good tuple
 
     @staticmethod
     def _literal(value: str) -> str:
@@ -174,9 +177,15 @@ class SqlItem:
         return "'" + value.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n") + "'"
 
     def chunk(self, tuples: list[str], start: int, count: int) -> None:
-        """Tuples of the SQL dump (the caller groups them into INSERT statements)."""
+        """Tuples of the SQL dump (the caller groups them into INSERT statements).
+
+        Specials of the plan (issue 12): ``identical_row_other_id`` repeats the previous good tuple
+        under the next ``id`` (an identical row: only the row identifier differs);
+        ``unmapped_only_row`` leaves every person column NULL and keeps a unique ``username`` and a
+        ``remark`` (a record whose content is only in unmapped columns: a record of its own).
+        """
         rng = self.st.rng
-        _, inserts = self.st.plans[SQL_ITEM]
+        specials, inserts = self.st.plans[SQL_ITEM]
         lit = self._literal
         for i in range(start, start + count):
             for kind in inserts.get(i, ()):
@@ -185,15 +194,28 @@ class SqlItem:
                           lit(self.st.random_mobile()), "NULL", lit(self.st.address())]  # remark missing
                 tuples.append("(" + ",".join(values) + ")")
                 self.st.quarantined_row(SQL_ITEM, kind)
-            rendered = simple_row(self.st, self.persons, SQL_ITEM, lambda: (
-                self.st.name(), self.st.ids.valid() if rng.random() < 0.7 else "", self.st.phones.next(),
-                self.st.address() if rng.random() < 0.6 else "", "", self.st.email() if rng.random() < 0.4 else ""))
+            special = specials.get(i)
+            if special == "identical_row_other_id" and self.last is not None:
+                rendered, user, remark = self.last
+                self.st.injected[special] += 1
+            elif special == "unmapped_only_row":
+                rendered = ("",) * 6
+                user = f"{self.st.user_names[int(rng.random() * len(self.st.user_names))]}_{self.sql_id + 1}"
+                remark = ("老客户", "it's VIP", "备注\\无")[int(rng.random() * 3)]
+                self.st.register_base(rendered, extra_key=f"username\x1d{user}\x1eremark\x1d{remark}")
+                self.st.injected[special] += 1
+            else:
+                rendered = simple_row(self.st, self.persons, SQL_ITEM, lambda: (
+                    self.st.name(), self.st.ids.valid() if rng.random() < 0.7 else "", self.st.phones.next(),
+                    self.st.address() if rng.random() < 0.6 else "", "", self.st.email() if rng.random() < 0.4 else ""))
+                user = self.st.user_names[int(rng.random() * len(self.st.user_names))]
+                remark = ("老客户", "it's VIP", "备注\\无", "")[int(rng.random() * 4)]
             self.sql_id += 1
-            user = self.st.user_names[int(rng.random() * len(self.st.user_names))]
-            remark = ("老客户", "it's VIP", "备注\\无", "")[int(rng.random() * 4)]
             values = [str(self.sql_id), lit(user), lit(rendered[NAME]), lit(rendered[ID_NUMBER]), lit(rendered[PHONE]),
                       lit(rendered[EMAIL]), lit(rendered[ADDRESS]), lit(remark) if remark else "''"]
             tuples.append("(" + ",".join(values) + ")")
+            self.last = (rendered, user, remark)
+            self.st.row_written(spec_key(rendered), {"username": user, "remark": remark})
             self.st.good_row(SQL_ITEM)
 
 
@@ -220,4 +242,5 @@ class HeaderlessItem:
                 self.st.name(), self.st.ids.valid(), self.st.phones.next(), "", "", ""))
             end = "\r\n" if rng.random() < 0.5 else "\n"
             lines.append(f"{rendered[NAME]}\t{rendered[ID_NUMBER]}\t{rendered[PHONE]}{end}")
+            self.st.row_written(spec_key(rendered), {})
             self.st.good_row(HEADERLESS_ITEM)
