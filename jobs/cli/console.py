@@ -248,6 +248,8 @@ def print_summary(bundle: str, summary: dict, say: Callable[[str], object] = pri
     records, duplicates, each category's unique records with its lower and upper bound and
     threshold, and the tier of each bound."""
     say(f"casefile: case file published: {bundle}")
+    # What people open (the README's "What people open"): the workbook keeps every digit as text.
+    say(f"  open: {bundle}/case_file.xlsx (Excel/WPS workbook), {bundle}/summary.html (report), reader's guide 说明.txt (README.txt in English)")
     say(f"  raw rows {summary['raw_rows']:,}  quarantined {summary['quarantined_rows']:,}  records {summary['records']:,}  "
         f"duplicates {summary['duplicate_records']:,}  unique {summary['unique_records']:,}")
     def num(bound: str, key: str) -> str:  # bundles written before the bounds existed have none
