@@ -125,15 +125,29 @@ def id_number_ok(idn: str) -> bool:
     return id_check_char(idn[:17]) == idn[17]
 
 
+#: The passport and permit numbers the generator writes in the ID slot of a hotel row (DOMAIN.md §3):
+#: PRC e-passport E + 8 digits or E + letter + 7 digits; a foreign passport letter + 8 digits (ICAO
+#: 9303 allows up to 9 characters); 往来港澳通行证 C + 8; 港澳居民来往内地通行证 H/M + 8; 台湾居民来往大陆通行证
+#: 8 digits. The 18-digit residence permits and permanent-residence cards pass :func:`id_number_ok`.
+_OTHER_DOCUMENT = re.compile(r"E[A-HJ-NP-Z]\d{7}|[A-Z]\d{8}|\d{8}")
+
+
+def other_document_ok(number: str) -> bool:
+    """A passport or permit number of a shape in :data:`_OTHER_DOCUMENT` (issue 12 defect 2): its own
+    document, never an invalid resident ID number; ``document_number`` is a ``tier_500`` field."""
+    return bool(_OTHER_DOCUMENT.fullmatch(number))
+
+
 def category(record: tuple[str, ...]) -> str:
-    """Legal category of a record (DOMAIN.md §1, configs/categories.yaml): card > ID number > other.
+    """Legal category of a record (DOMAIN.md §1, configs/categories.yaml): card > ID number or
+    document number > other.
 
     A field raises the category only when it passes its check (issue 12 defect 1): a placeholder,
     short or non-digit card does not make a record ``tier_50``, an invalid ID number not ``tier_500``.
     """
     if record[BANK_CARD] and bank_card_ok(record[BANK_CARD]):
         return "tier_50"
-    if record[ID_NUMBER] and id_number_ok(record[ID_NUMBER]):
+    if record[ID_NUMBER] and (id_number_ok(record[ID_NUMBER]) or other_document_ok(record[ID_NUMBER])):
         return "tier_500"
     return "tier_5000"
 
@@ -148,7 +162,7 @@ def count_tag(key: tuple[str, ...]) -> int:
     category in :data:`CATEGORY_KEYS` (counted), :data:`TAG_BARE_PHONE` (a phone and nothing else,
     counted on its own line) or :data:`TAG_UNTRUE` (an invalid ID number: excluded, 法释〔2017〕10号
     art. 11). The generator writes no masked identifying field, so no record is masked-unidentifiable."""
-    if key[ID_NUMBER] and not id_number_ok(key[ID_NUMBER]):
+    if key[ID_NUMBER] and not id_number_ok(key[ID_NUMBER]) and not other_document_ok(key[ID_NUMBER]):
         return TAG_UNTRUE
     if key[PHONE] and not any(key[i] for i in (NAME, ID_NUMBER, ADDRESS, BANK_CARD, EMAIL)):
         return TAG_BARE_PHONE
