@@ -434,6 +434,13 @@ def _record_key(key, extras):
     return key if any(key) else key + extras
 
 
+def _other_document(number) -> bool:
+    # DOMAIN.md §3: passport E + 8 digits or E + letter + 7; 往来港澳通行证 C + 8; 港澳居民来往内地通行证
+    # H/M + 8; 台湾居民来往大陆通行证 8 digits; a foreign passport (ICAO 9303) letter + 8 digits as the
+    # generator writes it. Such a number is its own document (tier_500), never an untrue ID (issue 12).
+    return bool(number) and re.fullmatch(r"E[A-Z]\d{7}|[A-Z]\d{8}|\d{8}", number) is not None
+
+
 def _category(key) -> str:
     # issue 12 defect 1: a field raises the category only when it passes its check (DOMAIN.md §3:
     # a card is 12-19 digits, not one digit repeated; an ID has a real date and its check character)
@@ -441,7 +448,7 @@ def _category(key) -> str:
     card, idn = d["bank_card"], d["id_number"]
     if card and re.fullmatch(r"\d{12,19}", card) and len(set(card)) > 1:
         return "tier_50"
-    if idn and mod11_2_ok(idn) and real_date(idn[6:14]):
+    if idn and ((mod11_2_ok(idn) and real_date(idn[6:14])) or _other_document(idn)):
         return "tier_500"
     return "tier_5000"
 
@@ -449,7 +456,7 @@ def _category(key) -> str:
 def _tag(key) -> str:
     """category when counted, ``bare`` (a phone and nothing else) or ``untrue`` (an invalid ID)."""
     d = dict(zip(FIELDS, key))
-    if d["id_number"] and not (mod11_2_ok(d["id_number"]) and real_date(d["id_number"][6:14])):
+    if d["id_number"] and not (mod11_2_ok(d["id_number"]) and real_date(d["id_number"][6:14])) and not _other_document(d["id_number"]):
         return "untrue"
     if d["phone"] and not any(d[f] for f in FIELDS if f != "phone"):
         return "bare"
