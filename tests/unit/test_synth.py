@@ -640,3 +640,17 @@ def test_linkage_truth_names_real_records_and_each_kind_differs_as_documented(se
         ("probable_name_typo", "probable_field_missing", "probable_address_typo", "probable_typo_and_missing"))
     assert truth["probable_duplicate_records"] == len(lines) == len(person)
     assert truth["persons"] == truth["unique_records"] - len(lines)
+
+
+def test_a_retyped_waybill_repeats_its_senders(seizure, items):
+    # One row traded twice and retyped (a probable duplicate) keeps the second party: the courier
+    # rows named by linkage_truth.csv carry the sender of their person's first waybill (issue 12).
+    senders: dict[str, set] = collections.defaultdict(set)
+    for row in items[COURIER]["good"]:
+        key = tuple(norm(f, {COURIER_MAP[k]: v for k, v in row.items() if k in COURIER_MAP}.get(f)) for f in FIELDS)
+        senders[_key_digest(key)].add((row["寄件人"], row["寄件人电话"], row["寄件地址"]))
+    with open(seizure[0] / "linkage_truth.csv", encoding="utf-8", newline="") as fh:
+        pairs = [(line["record_key_sha256"], line["person_key_sha256"]) for line in csv.DictReader(fh)]
+    both = [(r, p) for r, p in pairs if r in senders and p in senders]
+    assert both  # the seizure has retyped waybills
+    assert all(senders[r] == senders[p] and len(senders[r]) == 1 for r, p in both)

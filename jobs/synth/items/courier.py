@@ -38,7 +38,8 @@ class CourierItem:
 
     def sender(self, record: tuple[str, ...]) -> tuple[str, str, str]:
         """The sender (name, phone, address) of the waybill of ``record``: a function of the record's
-        values (not of the run's random stream), so that a duplicate row repeats it. Privacy waybills
+        values (not of the run's random stream), so that a duplicate row repeats it (a probable
+        duplicate passes its person's first record, :meth:`chunk`). Privacy waybills
         mask the sender's name (30 %) and phone (40 %)."""
         seed = hashlib.blake2b("\x1f".join(record).encode("utf-8"), digest_size=16, person=b"waybill-sender").digest()
         r = random.Random(seed)
@@ -76,7 +77,9 @@ class CourierItem:
                 self.st.remember(recent, rendered)
                 if rng.random() < P_REUSE_CANDIDATE:
                     self.st.remember(self.st.reuse_candidates, rendered)
-            sender, sender_phone, sender_address = self.sender(record)
+            # A probable duplicate is a waybill retyped: it repeats the sender of the person's first
+            # waybill (seeded by that record, not by the typo'd values), as one row traded twice would.
+            sender, sender_phone, sender_address = self.sender(self.persons.person_root.get(record, record))
             prefix = WAYBILL_PREFIXES[int(rng.random() * len(WAYBILL_PREFIXES))]
             book.append([
                 f"{prefix}{rng.randrange(10**12):012d}", sender, sender_phone, sender_address,
