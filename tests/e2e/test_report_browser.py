@@ -66,8 +66,8 @@ def test_summary_page_in_chromium(reference_run, tmp_path, lang):
         assert "≥ 1 serious" in text and "≥ 10 especially serious" in text
     # The counts of the count statement's first rows, as the bundle's ledgers give them.
     assert f"{summary['raw_rows']:,}" in text and f"{summary['quarantined_rows']:,}" in text and f"{summary['records']:,}" in text
-    # The charts are inline SVG drawn by the browser (categories, evidence items, weights).
-    assert parsed.tags.get("svg", 0) >= 3 and parsed.tags.get("rect", 0) > 10
+    # The charts are inline SVG drawn by the browser (categories, evidence items, field statuses, weights).
+    assert parsed.tags.get("svg", 0) >= 4 and parsed.tags.get("rect", 0) > 10
     # Nothing runs and nothing is fetched: no script element, no request from the page.
     assert "script" not in parsed.tags and "iframe" not in parsed.tags
     assert browser.page_requests(tmp_path / "net.json") == []
