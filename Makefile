@@ -15,17 +15,21 @@ CASE ?= HG-2019-0412
 # One seizure id per sample size and seed: the evidence store is write-once per path.
 SEIZURE ?= S01-n$(RECORDS)-s$(SEED)
 
-.PHONY: run test test-fast lint test-deployment install system-deps airflow-init bench fuzz clean
+.PHONY: run test test-fast lint test-deployment install system-deps airflow-init bench fuzz screenshots clean
 
 install: $(STAMP) system-deps
 
 # System packages the tests start themselves: PostgreSQL (Airflow's metadata DB in the deployment
-# test; Debian's server, run as the postgres user). Installed with apt-get only when missing.
+# test; Debian's server, run as the postgres user), Chromium + chromedriver with a CJK font (the report
+# rendered in a real browser, tests/e2e/test_report_browser.py). Installed with apt-get only when missing.
 # The S3 server (SeaweedFS's `weed`) comes from PyPI with the locked Python packages.
 system-deps:
 	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { \
 		echo "installing PostgreSQL (apt-get)"; \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql; }
+	@{ command -v chromium && command -v chromedriver && fc-list :lang=zh | grep -q .; } >/dev/null 2>&1 || { \
+		echo "installing Chromium, its driver and a CJK font (apt-get)"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium chromium-driver fonts-wqy-microhei; }
 
 $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH"; exit 1; }
@@ -67,6 +71,12 @@ test-deployment: airflow-init system-deps
 FUZZ_SECONDS ?= 300
 fuzz: $(STAMP)
 	CASEFILE_FUZZ_SECONDS=$(FUZZ_SECONDS) $(PY) -m pytest -q -s tests/unit/test_intake_fuzz.py
+
+# The README's screenshots of summary.html (zh-CN and en) from a bundle (BUNDLE=its folder), in headless
+# Chromium; the page is rendered again from the bundle's files (jobs/export/rerender.py), no pipeline run.
+screenshots: $(STAMP) system-deps
+	@test -n "$(BUNDLE)" || { echo "usage: make screenshots BUNDLE=<bundle folder>"; exit 2; }
+	$(PY) tests/e2e/browser.py $(BUNDLE) docs/screenshots
 
 bench: $(STAMP)
 	$(PY) -m bench.run $(BENCH_ARGS)

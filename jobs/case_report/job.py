@@ -66,6 +66,7 @@ from jobs.common.custody import HASH_ALGORITHMS, canonical_json, code_version, w
 from jobs.common.errors import ConfigError, EvidenceIntegrityError
 from jobs.common.storage import Storage
 from jobs.export.bundle import Bundle, fetch_bundle, point_latest, publish, upload, write_csv, write_manifest
+from jobs.export.i18n import Catalog
 from jobs.export.pages import render_case_summary
 from jobs.export.summary import category_summary
 
@@ -241,7 +242,8 @@ def make_case_report(case_id: str, *, storage: Storage, config: Config | None = 
         manifest_bytes = write_manifest(out, {
             "case_id": case_id, "report_id": digest, "inputs": inputs, "roles": identity["roles"], "roles_source": roles_source,
             "code_version": identity["code_version"], "config_digest": config.digest(), "hash_algorithms": list(HASH_ALGORITHMS)})
-        page = render_case_summary(summary, manifest_digest=hashlib.sha256(manifest_bytes).hexdigest(), art11_items=(ART11_ITEM1, ART11_ITEM2, ART11_ITEM3))
+        # The page in the report language (report.language), its texts and the law's wording from the catalog.
+        page = render_case_summary(summary, manifest_digest=hashlib.sha256(manifest_bytes).hexdigest(), catalog=Catalog(config.report_language))
         (out / "case_summary.html").write_text(page, encoding="utf-8")
         write_sha256sums(out)
         if dest is not None:

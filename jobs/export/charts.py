@@ -6,8 +6,8 @@ with autoescape on, so nothing from the seized data can reach the page as markup
 computed in Python, so the page's bytes depend only on the counts.
 
 Charts (issue 15): unique records per category for both bounds against the 情节严重 threshold;
-rows read / quarantined / untrue / duplicated per evidence item; the histogram of match weights with
-the threshold marked.
+rows read / quarantined / untrue / duplicated per evidence item; the field statuses of the unique
+records (one stacked bar per field); the histogram of match weights with the threshold marked.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from jobs.common.fields import FIELD_STATUSES
 
 #: Colours (ColorBrewer "Set2", colour-blind safe).
 COLOURS = ("#66c2a5", "#fc8d62", "#8da0cb", "#e78ac3", "#a6d854")
@@ -70,6 +72,49 @@ def grouped_bars(groups: Sequence[tuple[str, Sequence[float]]], series: Sequence
             lines.append({"x1": x, "y1": y - 2, "x2": x, "y2": y + h_group, "stroke": "#d62728"})
         y += h_group + GAP
     return {"width": WIDTH, "height": y + 4, "rects": rects, "lines": lines, "texts": texts}
+
+
+#: A colour per field status (jobs.common.fields.FIELD_STATUSES): usable values green/blue, doubtful
+#: yellow/purple, unusable red, absent grey, so a field's bar reads at a glance.
+STATUS_COLOURS = {"valid": "#66c2a5", "repaired": "#8da0cb", "ambiguous": "#ffd92f", "masked": "#e78ac3", "invalid": "#fc8d62",
+                  "missing": "#b3b3b3"}
+
+
+def stacked_bars(groups: Sequence[tuple[str, Mapping[str, int]]], series: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """Horizontal stacked bars: one bar per group, one segment per series, lengths proportional to the
+    counts (the longest bar spans the plot width), the group's total written after its bar.
+
+    Args:
+        groups: (label, ``{series key: count}``); a key not in ``series`` is not drawn.
+        series: (key, legend name) in stacking order.
+
+    Returns:
+        As :func:`grouped_bars`; each segment's ``title`` holds its exact count.
+    """
+    top = 24
+    present = [(k, name) for k, name in series if any(counts.get(k) for _, counts in groups)]
+    maximum = max([sum(int(counts.get(k) or 0) for k, _ in present) for _, counts in groups] + [1])
+    k_scale = _scale(maximum, WIDTH - LABEL_W - 70)
+    rects, texts = [], []
+    for i, (key, name) in enumerate(present):
+        x = LABEL_W - 150 + i * 90
+        rects.append({"x": x, "y": 4, "w": 12, "h": 12, "fill": STATUS_COLOURS.get(key, COLOURS[i % len(COLOURS)]), "title": name})
+        texts.append({"x": x + 16, "y": 14, "text": name, "anchor": "start"})
+    y = top
+    for label, counts in groups:
+        x = float(LABEL_W)
+        texts.append({"x": LABEL_W - 6, "y": y + BAR - 6, "text": label, "anchor": "end"})
+        for i, (key, name) in enumerate(present):
+            n = int(counts.get(key) or 0)
+            if n:
+                w = round(n * k_scale, 1)
+                rects.append({"x": round(x, 1), "y": y, "w": w, "h": BAR - 3, "fill": STATUS_COLOURS.get(key, COLOURS[i % len(COLOURS)]),
+                              "title": f"{label} — {name}: {n:,}"})
+                x += w
+        total = sum(int(counts.get(k) or 0) for k, _ in present)
+        texts.append({"x": round(x + 4, 1), "y": y + BAR - 6, "text": f"{total:,}", "anchor": "start"})
+        y += BAR + GAP
+    return {"width": WIDTH, "height": y + 4, "rects": rects, "lines": [], "texts": texts}
 
 
 def bin_values(values: Sequence[float], bin_width: float = 1.0) -> dict[int, int]:
@@ -136,6 +181,10 @@ def page_charts(summary: Mapping[str, Any], per_item: Sequence[Mapping[str, Any]
     if per_item:
         charts["items"] = grouped_bars([(str(i["path"])[-28:], [i["rows_read"], i["quarantined"], i["untrue"], i["duplicated"]]) for i in per_item],
                                        [t("page.legend_read"), t("page.legend_quarantined"), t("page.legend_untrue"), t("page.legend_duplicated")])
+    if summary.get("field_statuses"):
+        statuses = list(FIELD_STATUSES) + sorted({k for st in summary["field_statuses"].values() for k in st["status"]} - set(FIELD_STATUSES))
+        charts["statuses"] = stacked_bars([(t(f"field.{f}", default=f), st["status"]) for f, st in summary["field_statuses"].items()],
+                                          [(k, t(f"status.{k}", default=k)) for k in statuses])
     threshold = (summary.get("linkage") or {}).get("threshold_match_weight")
     charts["weights"] = histogram(weight_bins, threshold=threshold, label=f"{threshold:g}" if threshold is not None else "")
     return charts

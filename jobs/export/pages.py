@@ -91,15 +91,19 @@ def render_validation(rows: Sequence[Mapping[str, Any]], *, case_id: str, seizur
     return environment().get_template("validation.html.j2").render(rows=rows, case_id=case_id, seizure_id=seizure_id, t=t, lang=t.language)
 
 
-def render_case_summary(summary: Mapping[str, Any], *, manifest_digest: str, art11_items: Sequence[str]) -> str:
-    """``case_summary.html`` of a case report.
+def render_case_summary(summary: Mapping[str, Any], *, manifest_digest: str, catalog: Catalog | None = None,
+                        art11_items: Sequence[str] | None = None) -> str:
+    """``case_summary.html`` of a case report, in the catalog's language (default zh-CN).
 
     Args:
         summary: the report's ``case_summary.json``.
         manifest_digest: SHA-256 (hex) of the report's ``manifest.json``.
-        art11_items: the texts of 法释〔2017〕10号 art. 11 items 1, 2 and 3 the page cites.
+        catalog: the texts (:mod:`jobs.export.i18n`); zh-CN when ``None``.
+        art11_items: the texts of 法释〔2017〕10号 art. 11 items 1, 2 and 3 the page cites; ``None``:
+            the catalog's ``case.art11_item1``–``3`` (the law's own wording in zh-CN).
     """
-    item1, item2, item3 = art11_items
+    t = catalog or Catalog()
+    item1, item2, item3 = art11_items or (t("case.art11_item1"), t("case.art11_item2"), t("case.art11_item3"))
     categories = list(next(iter(summary["case"].values()))["categories"])
     return environment().get_template("case_summary.html.j2").render(
-        s=summary, manifest_digest=manifest_digest, cats=categories, item1=item1, item2=item2, item3=item3)
+        s=summary, manifest_digest=manifest_digest, cats=categories, item1=item1, item2=item2, item3=item3, t=t, lang=t.language)

@@ -165,7 +165,12 @@ def test_html_names_the_rules(spark, case_bundles):
     home, roles = case_bundles
     out = Path(run(home, spark, roles, dest=home.parent / "html")["location"])
     page = (out / "case_summary.html").read_text(encoding="utf-8")
-    for text in ("art. 11 item 1", "art. 11 item 2", "art. 11 item 3", "cross_seizure_overlap.csv", "A_sale_C"):
+    # Chinese by default: 法释〔2017〕10号 art. 11 items 1-3 in the law's own words (第十一条第一至三款).
+    assert '<html lang="zh-CN">' in page
+    for text in ("第十一条第一款：非法获取公民个人信息后又出售或者提供的，公民个人信息的条数不重复计算",
+                 "第十一条第二款：向不同单位或者个人分别出售、提供同一公民个人信息的，公民个人信息的条数累计计算",
+                 "第十一条第三款：对批量公民个人信息的条数，根据查获的数量直接认定，但是有证据证明信息不真实或者重复的除外",
+                 "cross_seizure_overlap.csv", "A_sale_C"):
         assert text in page
     assert "赵建国" not in page  # counts only, never record values
 
