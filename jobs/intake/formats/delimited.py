@@ -78,6 +78,9 @@ def choose_separator(lines: list[str]) -> str:
 def _quoted_row(texts: list[str], sep: str) -> list[str] | None:
     """Cells of a record spanning ``texts`` with quoted fields, or ``None`` while a quote is open."""
     data = [t + "\n" for t in texts]
+    # The limit is process-wide and other code (a reader of our own CSVs) may have raised it: set it
+    # here, where it decides what is quarantined, so the rule does not depend on what ran before.
+    csv.field_size_limit(FIELD_LIMIT)
     try:
         return next(csv.reader(data, delimiter=sep, quotechar='"', strict=True))
     except csv.Error as exc:
