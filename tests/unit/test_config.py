@@ -70,7 +70,10 @@ def test_typed_sections_hold_the_yaml_values():
                                                              max_total_bytes=32 << 30, max_ratio=200.0, ratio_floor_bytes=1 << 20),
                                       workbooks=WorkbookLimits(max_part_bytes=1 << 30, max_total_bytes=4 << 30, max_ratio=200.0,
                                                                ratio_floor_bytes=1 << 20))
-    assert c.normalize == NormalizeSettings(name_protected_chars=("於", "乾", "昇", "陞", "氾", "麴", "逕"))
+    assert c.normalize.name_protected_chars == ("於", "乾", "昇", "陞", "氾", "麴", "逕")
+    # GA/T 517-2004 document codes as configs/pipeline.yaml writes them: 111 居民身份证, 414 普通护照, 511 台胞证
+    codes = dict(c.normalize.document_type_codes)
+    assert (codes["111"], codes["414"], codes["511"]) == ("resident_id", "passport_cn", "taiwan_compatriot_permit")
     assert c.counting.bare_phone_fields == ("phone",)
     assert c.counting.identifying_field_pairs == (("name", "address"),)
     assert [r.key for r in c.legal.categories] == ["tier_50", "tier_500", "tier_5000"]

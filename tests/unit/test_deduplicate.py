@@ -13,7 +13,7 @@ from jobs.deduplicate.transforms import assign_categories, exact_duplicates, wit
 pytestmark = pytest.mark.spark
 
 COLS = ["record_id", "item_path", "sheet", "line_number", "item_sha256", *CONTENT_KEY_COLUMNS,
-        "id_number_status", "bank_card_status", "phone_status"]
+        "id_number_status", "bank_card_status", "phone_status", "document_number_status"]
 
 
 def frame(spark, rows):
@@ -22,7 +22,9 @@ def frame(spark, rows):
 
 def row(rid, path, line, name=None, idn=None, phone=None, card=None):
     status = lambda v: "missing" if v is None else "valid"  # noqa: E731
-    return (rid, path, "", line, "0" * 64, name, idn, phone, None, card, None, status(idn), status(card), status(phone))
+    # the content-key columns after the six person fields (document number, sender, ...) are empty here
+    rest = (None,) * (len(CONTENT_KEY_COLUMNS) - 6)
+    return (rid, path, "", line, "0" * 64, name, idn, phone, None, card, None, *rest, status(idn), status(card), status(phone), "missing")
 
 
 def test_survivor_is_the_earliest_locator_and_every_duplicate_points_to_it(spark):

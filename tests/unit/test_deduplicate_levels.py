@@ -27,13 +27,22 @@ SEIZED = datetime.date(2019, 4, 12)
 RAW = ["name_raw", "id_number_raw", "phone_raw", "address_raw", "bank_card_raw", "email_raw"]
 
 
+def _every_raw_column(df):
+    """The raw columns of the registry's other fields (documents, sender, birthday, ...) as NULL."""
+    from pyspark.sql import functions as F
+
+    from jobs.common.fields import FIELDS
+
+    return df.select("*", *[F.lit(None).cast("string").alias(f.raw_column) for f in FIELDS if f.raw_column not in df.columns])
+
+
 def run(spark, rows):
     """rows: (record_id, line, name, id, phone, address, card, email, extra dict) → (unique, links, category keys)."""
     data = [(rid, "0" * 64, "seized.csv", "", line, None, *vals, json.dumps(extra, ensure_ascii=False, sort_keys=True))
             for rid, line, *vals, extra in rows]
     schema = ("record_id string, item_sha256 string, item_path string, sheet string, line_number long, byte_offset long, "
               + ", ".join(f"{c} string" for c in RAW) + ", extra string")
-    records = normalize_records(spark.createDataFrame(data, schema), reference_date=SEIZED)
+    records = normalize_records(_every_raw_column(spark.createDataFrame(data, schema)), reference_date=SEIZED)
     config = load_config()
     rules, counting = config.legal.categories, config.counting.to_dict()
     keys = [r.key for r in rules]

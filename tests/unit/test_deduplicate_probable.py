@@ -23,6 +23,15 @@ SEIZED = datetime.date(2019, 4, 12)
 RAW = ["name_raw", "id_number_raw", "phone_raw", "address_raw", "bank_card_raw", "email_raw"]
 
 
+def _every_raw_column(df):
+    """The raw columns of the registry's other fields (documents, sender, birthday, ...) as NULL."""
+    from pyspark.sql import functions as F
+
+    from jobs.common.fields import FIELDS
+
+    return df.select("*", *[F.lit(None).cast("string").alias(f.raw_column) for f in FIELDS if f.raw_column not in df.columns])
+
+
 def linkage():
     config = load_config()
     return config.linkage, config.counting.to_dict()
@@ -33,7 +42,7 @@ def run(spark, rows):
     data = [(rid, "0" * 64, "seized.csv", "", line, None, *vals, "{}") for rid, line, *vals in rows]
     schema = ("record_id string, item_sha256 string, item_path string, sheet string, line_number long, byte_offset long, "
               + ", ".join(f"{c} string" for c in RAW) + ", extra string")
-    records = normalize_records(spark.createDataFrame(data, schema), reference_date=SEIZED)
+    records = normalize_records(_every_raw_column(spark.createDataFrame(data, schema)), reference_date=SEIZED)
     rules = load_config().legal.categories
     settings, counting = linkage()
     unique, links, result = deduplicate(records, rules, settings, counting)
