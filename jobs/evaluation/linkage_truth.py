@@ -19,12 +19,12 @@ cluster are held in memory.
 from __future__ import annotations
 
 import csv
-import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from jobs.evaluation.metrics import pairwise
+from jobs.export.cells import unlimited_csv_fields
 
 #: records.csv columns hashed in this order (the generator's CANONICAL_FIELDS order; the name as
 #: its comparison key, traditional characters folded, as the exact-duplicate key uses it).
@@ -66,25 +66,21 @@ def evaluate_probable_duplicates(records_csv: str | Path, linkage_truth_csv: str
                 raise ValueError(f"{linkage_truth_csv}: line {line} repeats a record key")
             truth[row["record_key_sha256"]] = (row["person_key_sha256"], row["kind"])
     wanted = set(truth) | {p for p, _ in truth.values()}
-    old_limit = csv.field_size_limit(sys.maxsize)  # process-wide: restored, intake's own limit decides quarantine
     record_of_key: dict[str, str] = {}
     predicted: dict[str, str] = {}
-    try:
-        with open(records_csv, encoding="utf-8-sig", newline="") as fh:
-            reader = csv.DictReader(fh)
-            missing = [c for c in (*KEY_COLUMNS, "record_id", "probable_survivor_record_id") if c not in (reader.fieldnames or [])]
-            if missing:
-                raise KeyError(f"{records_csv}: no column {', '.join(missing)}")
-            for row in reader:
-                rid = row["record_id"]
-                survivor = row["probable_survivor_record_id"]
-                if survivor:
-                    predicted[rid] = survivor
-                digest = record_key_sha256(tuple(row[c] or "" for c in KEY_COLUMNS))
-                if digest in wanted:
-                    record_of_key[digest] = rid
-    finally:
-        csv.field_size_limit(old_limit)
+    with unlimited_csv_fields(), open(records_csv, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in (*KEY_COLUMNS, "record_id", "probable_survivor_record_id") if c not in (reader.fieldnames or [])]
+        if missing:
+            raise KeyError(f"{records_csv}: no column {', '.join(missing)}")
+        for row in reader:
+            rid = row["record_id"]
+            survivor = row["probable_survivor_record_id"]
+            if survivor:
+                predicted[rid] = survivor
+            digest = record_key_sha256(tuple(row[c] or "" for c in KEY_COLUMNS))
+            if digest in wanted:
+                record_of_key[digest] = rid
     truth_groups: dict[str, list[str]] = {}
     unmatched = 0
     for record_key, (person_key, _) in truth.items():

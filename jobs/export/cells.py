@@ -22,7 +22,11 @@ file and column, how many cells were changed.
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import re
+import sys
+from collections.abc import Iterator
 
 #: First characters that make a spreadsheet cell a formula or a DDE call (OWASP, plus full-width forms).
 FORMULA_FIRST_CHARACTERS = "=+-@\t\r\n\uff1d\uff0b\uff0d\uff20"
@@ -72,3 +76,15 @@ def neutralize_column(column):
     from pyspark.sql import functions as F
 
     return F.when(danger_condition(column), F.concat(F.lit(ESCAPE), column)).otherwise(column)
+
+
+@contextlib.contextmanager
+def unlimited_csv_fields() -> Iterator[None]:
+    """Lift Python's csv field limit (131,072 characters; a seized cell may be longer) for a read of
+    our own sealed CSVs, and restore it after: the limit is process-wide, and intake's 16 MiB rule
+    (``jobs.intake.formats.delimited.FIELD_LIMIT``) must not depend on what ran before."""
+    old = csv.field_size_limit(sys.maxsize)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(old)

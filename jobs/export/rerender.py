@@ -19,18 +19,16 @@ other words. The result is a page to read, not part of the seal: the bundle is n
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import hashlib
 import json
 import math
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from jobs.export.cells import restore
+from jobs.export.cells import restore, unlimited_csv_fields
 from jobs.export.charts import page_charts
 from jobs.export.i18n import Catalog
 from jobs.export.pages import render_summary
@@ -40,19 +38,9 @@ _INT_COLUMNS = ("bytes", "rows_read", "records", "rows_quarantined", "header_row
                 "continuation_lines")
 
 
-@contextlib.contextmanager
-def _no_field_limit() -> Iterator[None]:
-    """Python's csv reader refuses fields over 131,072 characters; a seized cell may be longer."""
-    old = csv.field_size_limit()
-    csv.field_size_limit(sys.maxsize)
-    try:
-        yield
-    finally:
-        csv.field_size_limit(old)
-
 
 def _rows(path: Path) -> Iterator[dict[str, str]]:
-    with _no_field_limit(), path.open(encoding="utf-8-sig", newline="") as fh:
+    with unlimited_csv_fields(), path.open(encoding="utf-8-sig", newline="") as fh:
         yield from csv.DictReader(fh)
 
 

@@ -24,18 +24,16 @@ back to its CSV column.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as dt
 import json
-import sys
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jobs.export.cells import restore
+from jobs.export.cells import restore, unlimited_csv_fields
 from jobs.export.i18n import Catalog
 
 #: Excel's rows per worksheet (header included) and characters per cell.
@@ -69,19 +67,10 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
-@contextlib.contextmanager
-def _unlimited_csv_fields():
-    old = csv.field_size_limit()
-    csv.field_size_limit(sys.maxsize)
-    try:
-        yield
-    finally:
-        csv.field_size_limit(old)
-
 
 def read_csv(path: Path) -> Iterator[list[str]]:
     """Rows of a bundle CSV (UTF-8 with BOM), header first, each cell restored to its original value."""
-    with _unlimited_csv_fields(), open(path, encoding="utf-8-sig", newline="") as fh:
+    with unlimited_csv_fields(), open(path, encoding="utf-8-sig", newline="") as fh:
         for row in csv.reader(fh):
             yield [restore(c) for c in row]
 
