@@ -70,6 +70,17 @@ def _names(cls) -> tuple[str, ...]:
     return tuple(f.name for f in fields(cls))
 
 
+def _numeric_limits(cls, data: Mapping[str, Any] | None, where: str):
+    """``cls`` (a frozen dataclass of numeric limits with defaults) from ``data``: each given value
+    converted to its default's type. Raises ConfigError naming ``where`` on an unknown key or a
+    value that is not a number."""
+    given = _known(data, _names(cls), where)
+    try:
+        return cls(**{k: type(getattr(cls, k))(v) for k, v in given.items()})
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{where}: {exc}") from exc
+
+
 @dataclass(frozen=True)
 class ArchiveLimits:
     """Limits against decompression bombs and runaway archives (``pipeline.yaml`` ``intake.archives``).
@@ -89,11 +100,7 @@ class ArchiveLimits:
         """Raises:
             ConfigError: an unknown key or a value that is not a number.
         """
-        given = _known(data, _names(ArchiveLimits), "pipeline.yaml: intake.archives")
-        try:
-            return ArchiveLimits(**{k: type(getattr(ArchiveLimits, k))(v) for k, v in given.items()})
-        except (TypeError, ValueError) as exc:
-            raise ConfigError(f"pipeline.yaml: intake.archives: {exc}") from exc
+        return _numeric_limits(ArchiveLimits, data, "pipeline.yaml: intake.archives")
 
 
 @dataclass(frozen=True)
@@ -116,11 +123,7 @@ class WorkbookLimits:
         """Raises:
             ConfigError: an unknown key or a value that is not a number.
         """
-        given = _known(data, _names(WorkbookLimits), "pipeline.yaml: intake.workbooks")
-        try:
-            return WorkbookLimits(**{k: type(getattr(WorkbookLimits, k))(v) for k, v in given.items()})
-        except (TypeError, ValueError) as exc:
-            raise ConfigError(f"pipeline.yaml: intake.workbooks: {exc}") from exc
+        return _numeric_limits(WorkbookLimits, data, "pipeline.yaml: intake.workbooks")
 
 
 @dataclass(frozen=True)
