@@ -1,8 +1,18 @@
 """Registration of evidence items: copy originals into the write-once evidence store, hash them,
-and re-verify their hashes before every read (法发〔2016〕22号 art. 5 and 14)."""
+and re-verify their hashes before every read (法发〔2016〕22号 art. 5 and 14).
+
+The register (``work/<case>/<seizure>/evidence_register.json``) is sealed (issue 13, defect 11):
+its SHA-256 is kept in ``evidence_register.seal.json`` beside it and in the stage manifest
+(``_COMMITTED.json``, ``evidence_register_sha256``) of the intake run that wrote it, and every
+read checks both (:func:`read_register`). Editing an original and its register entry together
+therefore fails the next intake, naming the register. A consistent rewrite of the register, its
+seal and that run's manifest stays possible inside local storage; the bundle's ``manifest.json``
+(each item's hashes) and its SHA-256 recorded outside (``casefile run`` prints it) catch that.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -11,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from jobs.common import paths
-from jobs.common.custody import hash_file, sha256_file
+from jobs.common.custody import canonical_json, hash_file, is_committed, read_stage_manifest, sha256_file
 from jobs.common.errors import EvidenceIntegrityError
 from jobs.common.storage import Storage
 from jobs.intake.refusals import SPECIAL_FILE, SYMLINK
@@ -19,6 +29,10 @@ from jobs.intake.refusals import SPECIAL_FILE, SYMLINK
 log = logging.getLogger("casefile")
 
 REGISTER = "evidence_register.json"
+#: The register's seal, beside it: ``{"sha256", "previous_sha256", "run_id"}`` (:func:`read_register`).
+REGISTER_SEAL = "evidence_register.seal.json"
+#: The key of the register's SHA-256 in the intake stage manifest of the run that wrote it.
+MANIFEST_KEY = "evidence_register_sha256"
 #: Items of the evidence folder that were not registered (links, FIFOs), beside the register.
 FOLDER_REFUSALS = "evidence_folder_refusals.json"
 
@@ -85,28 +99,94 @@ def _register_key(case_id: str, seizure_id: str) -> str:
     return f"{paths.evidence_prefix(case_id, seizure_id)}/{REGISTER}"
 
 
-def register_evidence(storage: Storage, case_id: str, seizure_id: str, source: str | None) -> list[dict[str, Any]]:
+def _seal_key(case_id: str, seizure_id: str) -> str:
+    return f"{paths.evidence_prefix(case_id, seizure_id)}/{REGISTER_SEAL}"
+
+
+def register_seal(storage: Storage, case_id: str, seizure_id: str) -> dict[str, Any] | None:
+    """The register's seal (``{"sha256", "previous_sha256", "run_id"}``), ``None`` when there is none."""
+    key = _seal_key(case_id, seizure_id)
+    return json.loads(storage.read_bytes("work", key)) if storage.exists("work", key) else None
+
+
+def read_register(storage: Storage, case_id: str, seizure_id: str) -> dict[str, dict[str, Any]]:
+    """Read the sealed evidence register of a seizure, checking its seal first.
+
+    The register's SHA-256 must be the seal's ``sha256`` (or its ``previous_sha256``: a register
+    write killed between the seal and the register, see :func:`_write_register`), and when the run
+    named by the seal committed intake, its stage manifest must record the same SHA-256
+    (:data:`MANIFEST_KEY`).
+
+    Returns:
+        ``{path: entry}`` (``{}`` when the seizure has no register yet).
+
+    Raises:
+        EvidenceIntegrityError: naming the register, when it has no seal, the seal or the sealing
+            run's manifest disagrees with its SHA-256.
+    """
+    reg_key = _register_key(case_id, seizure_id)
+    if not storage.exists("work", reg_key):
+        return {}
+    data = storage.read_bytes("work", reg_key)
+    actual = hashlib.sha256(data).hexdigest()
+    seal = register_seal(storage, case_id, seizure_id)
+    where = f"evidence register work/{reg_key}"
+    if seal is None:
+        raise EvidenceIntegrityError(f"{where} has no seal ({REGISTER_SEAL}): it cannot be trusted")
+    if actual not in (seal.get("sha256"), seal.get("previous_sha256")):
+        raise EvidenceIntegrityError(f"{where} does not match its seal: sha256 {actual}, sealed {seal.get('sha256')}")
+    ctx = paths.RunContext(case_id, seizure_id, str(seal.get("run_id", "")))
+    if is_committed(storage, ctx, "intake"):
+        recorded = read_stage_manifest(storage, ctx, "intake").get(MANIFEST_KEY)
+        if recorded != seal.get("sha256") or actual != recorded:
+            raise EvidenceIntegrityError(f"{where} does not match the intake manifest of run {ctx.run_id!r}: "
+                                         f"sha256 {actual}, recorded {recorded}")
+    return {e["path"]: e for e in json.loads(data)}
+
+
+def _write_register(storage: Storage, case_id: str, seizure_id: str, items: list[dict[str, Any]], run_id: str) -> str:
+    """Write the register and its seal; return the register's SHA-256.
+
+    The seal is written first, keeping the previous SHA-256: a process killed between the two
+    writes leaves the previous register under a seal that still names it (so a crash is not taken
+    for tampering). Both writes are atomic (``Storage.write_bytes``).
+    """
+    data = canonical_json(items)
+    digest = hashlib.sha256(data).hexdigest()
+    seal = register_seal(storage, case_id, seizure_id) or {}
+    previous = seal.get("sha256") if seal.get("sha256") != digest else seal.get("previous_sha256")
+    storage.write_bytes("work", _seal_key(case_id, seizure_id),
+                        canonical_json({"sha256": digest, "previous_sha256": previous, "run_id": run_id}))
+    storage.write_bytes("work", _register_key(case_id, seizure_id), data)
+    return digest
+
+
+def register_evidence(storage: Storage, case_id: str, seizure_id: str, source: str | None, *,
+                      run_id: str = "unsealed") -> list[dict[str, Any]]:
     """Copy every regular file under ``source`` into ``evidence/<case>/<seizure>/`` (write-once),
     hash it, and return the register of all items of the seizure, sorted by path.
 
     The register (``work/<case>/<seizure>/evidence_register.json``) keeps the first hashes of each
-    item; an item already registered must still have them. Links and special files are never
-    followed or opened: they are listed by :func:`folder_refusals` (:func:`scan_folder`). A name
-    that is not UTF-8 is registered under its readable form, with its bytes escaped
-    (:func:`name_forms`).
+    item; an item already registered must still have them. It is read through :func:`read_register`
+    (seal checked) and written with its seal naming ``run_id``, whose intake stage manifest records
+    the register's SHA-256 (:data:`MANIFEST_KEY`; :func:`register_seal` gives it). Links and
+    special files are never followed or opened: they are listed by :func:`folder_refusals`
+    (:func:`scan_folder`). A name that is not UTF-8 is registered under its readable form, with its
+    bytes escaped (:func:`name_forms`).
+
+    Args:
+        run_id: the Airflow run id of the intake stage that registers (named by the seal).
 
     Returns:
         ``[{"path", "bytes", "sha256", "md5", "sm3"?, "path_bytes_escaped"?, "path_encoding"?}]``.
 
     Raises:
-        EvidenceIntegrityError: an item in the store differs from its register entry or from the
-            file of the same path in ``source``.
+        EvidenceIntegrityError: the register does not match its seal (:func:`read_register`), an
+            item in the store differs from its register entry or from the file of the same path in
+            ``source``.
     """
     prefix = paths.evidence_prefix(case_id, seizure_id)
-    reg_key = _register_key(case_id, seizure_id)
-    register: dict[str, dict[str, Any]] = {}
-    if storage.exists("work", reg_key):
-        register = {e["path"]: e for e in json.loads(storage.read_bytes("work", reg_key))}
+    register = read_register(storage, case_id, seizure_id)
     if source:
         root = Path(source)
         if not root.is_dir():
@@ -136,8 +216,8 @@ def register_evidence(storage: Storage, case_id: str, seizure_id: str, source: s
         if rel not in register:
             register[rel] = {"path": rel, **hash_file(Path(storage.spark_path("evidence", key)))}
     items = [register[k] for k in sorted(register)]
-    storage.write_bytes("work", reg_key, (json.dumps(items, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode("utf-8"))
-    log.info("evidence register of %s/%s: %d items", case_id, seizure_id, len(items))
+    digest = _write_register(storage, case_id, seizure_id, items, run_id)
+    log.info("evidence register of %s/%s: %d items, sha256 %s", case_id, seizure_id, len(items), digest)
     return items
 
 

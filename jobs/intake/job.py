@@ -27,7 +27,7 @@ from jobs.common.errors import LedgerError
 from jobs.engine.schemas import QUARANTINE, RAW_RECORD
 from jobs.engine.stage import Stage, StageResult, StageRun
 from jobs.intake.archives import expand_archive
-from jobs.intake.evidence import folder_refusals, register_evidence, verify_item
+from jobs.intake.evidence import MANIFEST_KEY, folder_refusals, register_evidence, register_seal, verify_item
 from jobs.intake.refusals import TOO_MANY_ITEMS, refused_fields
 from jobs.intake.worker import parse_item_to_parquet, write_empty_parts
 
@@ -137,7 +137,9 @@ class IntakeStage(Stage):
             evidence: folder of seized files to register; empty: the seizure is already in the
                 evidence store (registered by an earlier run or uploaded with its READY marker).
         """
-        register = register_evidence(run.storage, run.ctx.case_id, run.ctx.seizure_id, evidence or None)
+        register = register_evidence(run.storage, run.ctx.case_id, run.ctx.seizure_id, evidence or None, run_id=run.ctx.run_id)
+        # The register's seal goes into this run's manifest (issue 13, defect 11): the next read checks it.
+        register_sha256 = register_seal(run.storage, run.ctx.case_id, run.ctx.seizure_id)["sha256"]
         attempt_path = run.location()
         settings = run.config.intake
         extracted = Path(attempt_path) / "_extracted"
@@ -183,6 +185,7 @@ class IntakeStage(Stage):
                       for e in evidence_items],
             "refusals": refusals,
             "duplicate_items": duplicates,
+            MANIFEST_KEY: register_sha256,
             "intake_settings": parse_settings, "intake_settings_digest": settings.digest(),
         }, f"intake committed: {rows_read} rows read, {n_records} raw records, {n_quarantined} quarantined, "
            f"{len(refusals)} items refused, {len(duplicates)} duplicate items read once")

@@ -16,13 +16,11 @@ import tarfile
 import zipfile
 from pathlib import Path
 
-import pyarrow.parquet as pq
+import factories
 import pytest
 
 from jobs.common.config import ArchiveLimits
-from jobs.intake.job import evidence_item_entries, expand_items
 from jobs.intake.records import record_id
-from jobs.intake.worker import parse_item_to_parquet
 
 SYNONYMS = {"name": ["姓名", "name", "xm", "realname"], "id_number": ["身份证号", "sfzh", "idcard"],
             "phone": ["手机号", "sjh", "mobile"], "address": ["地址", "addr"], "bank_card": ["银行卡号"],
@@ -34,24 +32,9 @@ CARD = "6222021234567890128"
 
 
 def run_intake(tmp_path: Path, files: dict[str, bytes], limits: ArchiveLimits | None = None):
-    """Register ``files`` as a seizure and run intake on them; return (items by path, raw, quarantine)."""
-    evidence = tmp_path / "evidence"
-    originals = []
-    for name, data in sorted(files.items()):
-        p = evidence / name
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_bytes(data)
-        originals.append({"path": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(), "local_path": str(p)})
-    out = tmp_path / "attempt"
-    entries, items = expand_items(originals, out / "_extracted", limits or ArchiveLimits())
-    parsed = [parse_item_to_parquet(item, str(out), SYNONYMS) for item in items]
-    evidence_items, _, refusals = evidence_item_entries(entries, parsed)
-    raw, quarantine = [], []
-    for part in sorted((out / "raw_records").glob("*.parquet")) if items else []:
-        raw.extend(pq.read_table(part).to_pylist())
-    for part in sorted((out / "quarantine").glob("*.parquet")) if items else []:
-        quarantine.extend(pq.read_table(part).to_pylist())
-    return {e["path"]: e for e in evidence_items}, raw, quarantine, refusals
+    """Register ``files`` as a seizure and run intake on them; return (items by path, raw, quarantine, refusals)."""
+    r = factories.run_intake(tmp_path, files, synonyms=SYNONYMS, limits=limits or ArchiveLimits())
+    return r.items, r.raw, r.quarantine, r.refusals
 
 
 def fields_of(raw: list[dict]) -> list[tuple]:

@@ -8,22 +8,24 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import logging
 import os
 import sqlite3
+import stat
 import tracemalloc
 import zipfile
 from pathlib import Path
 
-import pyarrow.parquet as pq
+import factories
+import pytest
 
-from jobs.common.config import IntakeSettings
+from jobs.common import paths
+from jobs.common.errors import EvidenceIntegrityError
 from jobs.common.storage import LocalStorage
-from jobs.intake.evidence import name_forms, register_evidence, scan_folder
+from jobs.intake.evidence import MANIFEST_KEY, name_forms, register_evidence, scan_folder, verify_item
 from jobs.intake.formats import PARSERS, ItemStats
-from jobs.intake.job import evidence_item_entries, expand_items
 from jobs.intake.refusals import ALL_REASONS
-from jobs.intake.worker import parse_item_to_parquet
 
 SYNONYMS = {"name": ["姓名"], "id_number": ["身份证号"], "phone": ["手机号"], "address": ["地址"]}
 GOOD = "姓名,手机号\n张三,13912345678\n李四,13912345679\n".encode("utf-8")
@@ -31,24 +33,8 @@ GOOD = "姓名,手机号\n张三,13912345678\n李四,13912345679\n".encode("utf-
 
 def run_intake(tmp_path: Path, files: dict[str, bytes], *, settings: dict | None = None, max_items: int | None = None):
     """Intake of ``files`` (sorted by path, as the register is): (items by path, entries, raw, quarantine, refusals)."""
-    evidence = tmp_path / "evidence"
-    originals = []
-    for name, data in sorted(files.items()):
-        p = evidence / name
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_bytes(data)
-        originals.append({"path": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(), "local_path": str(p)})
-    out = tmp_path / "attempt"
-    limits = IntakeSettings.from_dict(settings).archives
-    entries, items = expand_items(originals, out / "_extracted", limits, max_items)
-    parsed = [parse_item_to_parquet(item, str(out), SYNONYMS, settings) for item in items]
-    evidence_items, _, refusals = evidence_item_entries(entries, parsed)
-    raw, quarantine = [], []
-    for part in sorted((out / "raw_records").glob("*.parquet")) if items else []:
-        raw.extend(pq.read_table(part).to_pylist())
-    for part in sorted((out / "quarantine").glob("*.parquet")) if items else []:
-        quarantine.extend(pq.read_table(part).to_pylist())
-    return {e["path"]: e for e in evidence_items}, evidence_items, raw, quarantine, refusals
+    r = factories.run_intake(tmp_path, files, synonyms=SYNONYMS, settings=settings, max_items=max_items)
+    return r.items, r.entries, r.raw, r.quarantine, r.refusals
 
 
 def refusal_pairs(refusals):
@@ -138,6 +124,91 @@ def test_gbk_file_name_registered_readable_with_its_bytes_escaped(tmp_path):
 def test_name_forms_of_bytes_no_codec_decodes():
     readable, escaped, codec = name_forms(b"a\xff\\b.csv")
     assert (readable, escaped, codec) == ("a\\xff\\b.csv", "a\\xff\\x5cb.csv", "escaped")
+
+
+# --------------------------------------------------------------------------- defect 11: the sealed register
+
+REGISTER_KEY = "C1/S1/evidence_register.json"
+SEAL_KEY = "C1/S1/evidence_register.seal.json"
+EVIL = "姓名,手机号\n张三,13900000000\n".encode("utf-8")
+
+
+def _registered(tmp_path: Path, files: dict[str, bytes], run_id: str = "R1") -> tuple[LocalStorage, Path]:
+    """Register ``files`` under run ``run_id`` and leave its intake committed, as the stage does:
+    its manifest records the register's SHA-256 (computed here with hashlib from the file)."""
+    src = tmp_path / "src"
+    for name, data in files.items():
+        (src / name).parent.mkdir(parents=True, exist_ok=True)
+        (src / name).write_bytes(data)
+    storage = LocalStorage(tmp_path / "home")
+    register_evidence(storage, "C1", "S1", str(src), run_id=run_id)
+    digest = hashlib.sha256(storage.read_bytes("work", REGISTER_KEY)).hexdigest()
+    ctx = paths.RunContext("C1", "S1", run_id)
+    storage.write_bytes("work", paths.stage_marker(ctx, "intake"), json.dumps({"stage": "intake", MANIFEST_KEY: digest}).encode())
+    return storage, src
+
+
+def _edit_original_and_register(storage: LocalStorage, path: str, data: bytes) -> dict:
+    """The attack of defect 11: replace an original in the store and its register entry alike."""
+    original = Path(storage.spark_path("evidence", f"C1/S1/{path}"))
+    original.chmod(stat.S_IRUSR | stat.S_IWUSR)
+    original.write_bytes(data)
+    register = json.loads(storage.read_bytes("work", REGISTER_KEY))
+    entry = next(e for e in register if e["path"] == path)
+    entry.update({"bytes": len(data), **{a: hashlib.new(a, data).hexdigest() for a in ("sha256", "md5", "sm3") if a in entry}})
+    storage.write_bytes("work", REGISTER_KEY, (json.dumps(register, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode("utf-8"))
+    return entry
+
+
+def test_register_and_original_edited_together_fail_the_next_read_naming_the_register(tmp_path):
+    storage, _ = _registered(tmp_path, {"a.csv": GOOD, "b.csv": GOOD + b"x"})
+    entry = _edit_original_and_register(storage, "a.csv", EVIL)
+    verify_item(storage, "C1", "S1", entry)  # the per-item check alone cannot see it: the two agree
+    with pytest.raises(EvidenceIntegrityError, match=r"evidence register work/C1/S1/evidence_register\.json does not match its seal"):
+        register_evidence(storage, "C1", "S1", None, run_id="R2")
+
+
+def test_register_original_and_seal_edited_fail_on_the_sealing_runs_manifest(tmp_path):
+    storage, _ = _registered(tmp_path, {"a.csv": GOOD})
+    _edit_original_and_register(storage, "a.csv", EVIL)
+    forged = hashlib.sha256(storage.read_bytes("work", REGISTER_KEY)).hexdigest()
+    storage.write_bytes("work", SEAL_KEY, json.dumps({"sha256": forged, "previous_sha256": None, "run_id": "R1"}).encode())
+    with pytest.raises(EvidenceIntegrityError, match=r"evidence register work/C1/S1/evidence_register\.json does not match "
+                                                     r"the intake manifest of run 'R1'"):
+        register_evidence(storage, "C1", "S1", None, run_id="R2")
+
+
+def test_register_without_its_seal_is_not_trusted(tmp_path):
+    storage, _ = _registered(tmp_path, {"a.csv": GOOD})
+    Path(storage.spark_path("work", SEAL_KEY)).unlink()
+    with pytest.raises(EvidenceIntegrityError, match=r"evidence register work/C1/S1/evidence_register\.json has no seal"):
+        register_evidence(storage, "C1", "S1", None, run_id="R2")
+
+
+def test_intact_register_is_read_and_resealed_by_the_next_run(tmp_path):
+    storage, src = _registered(tmp_path, {"a.csv": GOOD})
+    first = storage.read_bytes("work", REGISTER_KEY)
+    assert [e["path"] for e in register_evidence(storage, "C1", "S1", str(src), run_id="R2")] == ["a.csv"]
+    assert storage.read_bytes("work", REGISTER_KEY) == first  # nothing new: the same bytes
+    seal = json.loads(storage.read_bytes("work", SEAL_KEY))
+    assert (seal["sha256"], seal["run_id"]) == (hashlib.sha256(first).hexdigest(), "R2")
+
+
+def test_kill_between_seal_and_register_write_is_not_taken_for_tampering(tmp_path, monkeypatch):
+    storage, src = _registered(tmp_path, {"a.csv": GOOD})
+    (src / "b.csv").write_bytes(GOOD + b"b")
+    real_write = LocalStorage.write_bytes
+
+    def killed_at_the_register(self, store, key, data):
+        if key == REGISTER_KEY:
+            raise KeyboardInterrupt("killed")  # stands for the SIGKILL: the seal is written, the register not
+        real_write(self, store, key, data)
+
+    monkeypatch.setattr(LocalStorage, "write_bytes", killed_at_the_register)
+    with pytest.raises(KeyboardInterrupt):
+        register_evidence(storage, "C1", "S1", str(src), run_id="R2")
+    monkeypatch.undo()
+    assert [e["path"] for e in register_evidence(storage, "C1", "S1", str(src), run_id="R2")] == ["a.csv", "b.csv"]
 
 
 # --------------------------------------------------------------------------- defect 5: SQL dumps

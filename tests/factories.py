@@ -1,0 +1,78 @@
+"""Shared set-up of the intake tests (corpus, hostile inputs, fuzzer): write generated files as a
+seizure and run the intake path on them without Spark, as the Spark tasks would.
+
+``run_intake`` is what tests/unit/test_intake_corpus.py and test_intake_hostile.py each had a copy
+of: the files are written in path order (the register's order), archives are expanded by
+``jobs.intake.job.expand_items``, every item is parsed by ``jobs.intake.worker.parse_item_to_parquet``
+(the function each Spark task runs), and the results are joined, with every item's ledgers checked,
+by ``jobs.intake.job.evidence_item_entries``. Nothing here computes an expected value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from jobs.common.config import ArchiveLimits, IntakeSettings
+from jobs.intake.job import evidence_item_entries, expand_items
+from jobs.intake.worker import parse_item_to_parquet
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    """What intake made of a generated seizure."""
+
+    items: dict[str, dict[str, Any]]     # evidence item entries by path
+    entries: list[dict[str, Any]]        # the same, in item order
+    raw: list[dict[str, Any]]            # raw records (RAW_RECORD rows), part order
+    quarantine: list[dict[str, Any]]     # quarantined rows (QUARANTINE rows), part order
+    refusals: list[dict[str, Any]]       # refused items (path, refusal_reason, ...)
+
+
+def read_parts(folder: Path) -> list[dict[str, Any]]:
+    """Every row of the Parquet parts in ``folder`` (part order); ``[]`` when there is none."""
+    rows: list[dict[str, Any]] = []
+    for part in sorted(folder.glob("*.parquet")):
+        rows.extend(pq.read_table(part).to_pylist())
+    return rows
+
+
+def write_seizure(folder: Path, files: dict[str, bytes]) -> list[dict[str, Any]]:
+    """Write ``files`` (item path → bytes) under ``folder``; return them as registered originals
+    (``path``, ``bytes``, ``sha256`` by hashlib, ``local_path``), in path order."""
+    originals = []
+    for name, data in sorted(files.items()):
+        p = folder / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(data)
+        originals.append({"path": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(), "local_path": str(p)})
+    return originals
+
+
+def run_intake(tmp_path: Path, files: dict[str, bytes], *, synonyms: dict[str, list[str]],
+               limits: ArchiveLimits | None = None, settings: dict | None = None,
+               max_items: int | None = None) -> IntakeResult:
+    """Intake of ``files`` as one seizure (``tmp_path/evidence``, attempt in ``tmp_path/attempt``).
+
+    Args:
+        synonyms: column synonyms (field → header names), as configs/column_synonyms.yaml gives them.
+        limits: archive limits; default those of ``settings`` (``IntakeSettings.from_dict``).
+        settings: intake settings as a dict (``IntakeSettings.to_dict`` keys), passed to the parser.
+        max_items: ``intake.max_items``.
+
+    Raises:
+        LedgerError: an item's ledgers do not balance (from ``evidence_item_entries``).
+    """
+    originals = write_seizure(tmp_path / "evidence", files)
+    out = tmp_path / "attempt"
+    limits = limits or IntakeSettings.from_dict(settings).archives
+    entries, items = expand_items(originals, out / "_extracted", limits, max_items)
+    parsed = [parse_item_to_parquet(item, str(out), synonyms, settings) for item in items]
+    evidence_items, _, refusals = evidence_item_entries(entries, parsed)
+    raw = read_parts(out / "raw_records") if items else []
+    quarantine = read_parts(out / "quarantine") if items else []
+    return IntakeResult({e["path"]: e for e in evidence_items}, evidence_items, raw, quarantine, refusals)
