@@ -22,6 +22,7 @@ from typing import Any
 from jobs.common.config import config_dir, read_yaml
 from jobs.common.linkage import LinkageSettings
 from jobs.deduplicate.linkage import probable_duplicates
+from jobs.deduplicate.linkage.comparisons import side_columns
 from jobs.evaluation.metrics import pairwise_and_b3
 
 
@@ -57,7 +58,8 @@ def production_frame(df, config: dict[str, Any], compared: list[str] = ()):
     identifiers carry no check character, so none is ``valid``), the ``order_by`` columns of
     ``configs/linkage.yaml`` (``item_path`` = the dataset part, ``sheet`` NULL, ``line_number`` =
     the record's rank by id, long), ``part_*``, and each ``compared`` column FEBRL has no value for
-    (``phone``, ``bank_card``, ``email``: NULL, no evidence). Raises ``KeyError`` when the section is absent.
+    (``phone``, ``bank_card``, ``email``, the guard's ``sender_phone`` and ``sender_phone_status``:
+    NULL, no evidence). Raises ``KeyError`` when the section is absent.
     """
     from pyspark.sql import functions as F
     from pyspark.sql.window import Window
@@ -68,7 +70,8 @@ def production_frame(df, config: dict[str, Any], compared: list[str] = ()):
             for target, sources in columns.items()]
     statuses = [F.lit(None).cast("string").alias(f"{target}_status") for target in columns]
     item = F.coalesce(*[F.when(F.col(p).isNotNull(), F.lit(p)) for p in parts], F.lit("febrl")) if parts else F.lit("febrl")
-    absent = [F.lit(None).cast("string").alias(c) for c in dict.fromkeys(compared) if c not in columns]
+    made_names = {*columns, *(f"{t}_status" for t in columns), *parts}
+    absent = [F.lit(None).cast("string").alias(c) for c in dict.fromkeys(compared) if c not in made_names]
     return df.select("record_id", *made, *statuses, *absent, item.alias("item_path"), F.lit(None).cast("string").alias("sheet"),
                      F.row_number().over(Window.orderBy("record_id")).cast("long").alias("line_number"), *parts)
 
@@ -94,7 +97,8 @@ def run_febrl(spark, name: str, config_path=None, settings: str = "tuned") -> di
     model_settings = LinkageSettings.from_dict(linkage)
     df, truth = load_febrl(spark, name, config)
     if settings == "production":
-        df = production_frame(df, config, [c.column for c in model_settings.comparisons])
+        # every column a pair side needs (compared and guard columns, e.g. sender_phone), NULL when FEBRL has none
+        df = production_frame(df, config, side_columns(model_settings))
     t0 = time.perf_counter()
     result = probable_duplicates(df, model_settings)
     cluster_of = {r["record_id"]: r["cluster_id"] for r in result.clusters.collect()}

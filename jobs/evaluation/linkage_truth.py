@@ -4,8 +4,9 @@ The generator (``jobs.synth``) knows which unique records re-state the person of
 earlier record (a name typo, a field missing, an address typo, another field set) and writes one
 line per such record: the SHA-256 of its normalized key and of the key of the person's first record
 (:func:`jobs.synth.contract.record_key_sha256`). A case file's ``records.csv`` holds one row per unique
-record with the normalized ``name_key``, ``id_number``, ``phone``, ``address``, ``bank_card`` and
-``email`` and ``probable_survivor_record_id`` (the record kept for its probable cluster, empty
+record with the normalized ``name_key``, ``id_number``, ``phone``, ``address``, ``bank_card``,
+``email``, the second party's ``sender_name_key``, ``sender_phone``, ``sender_address`` (empty
+outside two-party rows) and ``probable_survivor_record_id`` (the record kept for its probable cluster, empty
 outside a cluster). This module hashes each row the generator's way, so truth and prediction meet
 on the record without any value leaving the files, and scores the pairs.
 
@@ -26,9 +27,12 @@ from typing import Any
 from jobs.evaluation.metrics import pairwise
 from jobs.export.cells import unlimited_csv_fields
 
-#: records.csv columns hashed in this order (the generator's CANONICAL_FIELDS order; the name as
-#: its comparison key, traditional characters folded, as the exact-duplicate key uses it).
-KEY_COLUMNS: tuple[str, ...] = ("name_key", "id_number", "phone", "address", "bank_card", "email")
+#: records.csv columns hashed in this order (the generator's CANONICAL_FIELDS order, then the second
+#: party of a two-party row; each name as its comparison key, traditional characters folded, as the
+#: exact-duplicate key uses it). The sender is in: two waybills of one receiver from two senders are
+#: two records (issue 12 defect 4), and a six-column name would give them one name.
+KEY_COLUMNS: tuple[str, ...] = ("name_key", "id_number", "phone", "address", "bank_card", "email",
+                                "sender_name_key", "sender_phone", "sender_address")
 
 
 def evaluate_probable_duplicates(records_csv: str | Path, linkage_truth_csv: str | Path) -> dict[str, Any]:

@@ -97,11 +97,32 @@ def canonical_key(record: tuple[str, ...]) -> tuple[str, ...]:
     return record[:PHONE] + (("+86" + record[PHONE]) if record[PHONE] else "",) + record[PHONE + 1:]
 
 
+#: The second party of a record without one (every item but the courier waybills).
+NO_PARTY: tuple[str, str, str] = ("", "", "")
+
+
+def spec_party(sender: tuple[str, str, str]) -> tuple[str, str, str]:
+    """Normalized second party (name key, phone, address) of a waybill's sender as written, by the
+    same rules as the first party (jobs/normalize/parties.py): a masked value (``*``) is kept as
+    cleaned, not repaired (phones.py: "the cleaned input for masked"), so a masked phone gets no ``+86``."""
+    name, phone, address = sender
+    out_phone = "" if _spec_missing(phone) else (
+        _SPACES_DASHES.sub("", phone.translate(FULLWIDTH_TO_ASCII)) if "*" in phone else _spec_phone(phone))
+    return ("" if _spec_missing(name) else spec_name(name), out_phone,
+            "" if _spec_missing(address) else _spec_address(address))
+
+
 def record_key_sha256(key: tuple[str, ...]) -> str:
-    """SHA-256 (hex) of a normalized six-field key joined by U+001F: how ``linkage_truth.csv`` names
-    a record without writing its values. ``key`` is in ``CANONICAL_FIELDS`` order, phone as ``+86…``,
-    missing fields as ``""`` (what :func:`canonical_key` returns and what the pipeline's normalized
-    ``name``, ``id_number``, ``phone``, ``address``, ``bank_card`` and ``email`` columns hold)."""
+    """SHA-256 (hex) of a record's normalized key joined by U+001F: how ``linkage_truth.csv`` names
+    a record without writing its values.
+
+    ``key``: nine fields, the six of ``CANONICAL_FIELDS`` (phone as ``+86…``, what
+    :func:`canonical_key` returns) then the second party's ``sender_name_key``, ``sender_phone``,
+    ``sender_address`` (:func:`spec_party`; :data:`NO_PARTY` outside the waybills); missing fields
+    as ``""``. These are the pipeline's normalized columns of ``records.csv``
+    (``jobs.evaluation.linkage_truth.KEY_COLUMNS``, same order). The sender is part of the key
+    because two waybills of one receiver from two senders are two records (issue 12, one row traded
+    as one unit is one record): a six-field name would give both the same name."""
     return hashlib.sha256("\x1f".join(key).encode("utf-8")).hexdigest()
 
 
@@ -181,6 +202,8 @@ def key8(record: tuple[str, ...], extra_key: str = "") -> bytes:
     """8-byte BLAKE2b digest of a base record's normalized key (the uniqueness and per-person checks).
 
     ``extra_key``: the unmapped content of a record none of whose six fields holds a value (its
-    row is its only identity, issue 12 defect 3); ``""`` otherwise."""
+    row is its only identity, issue 12 defect 3), or the second party of a waybill whose receiver
+    already has a record (same receiver, another sender: another record, issue 12 defect 4);
+    ``""`` otherwise."""
     text = "\x1f".join(canonical_key(record)) + (("\x1c" + extra_key) if extra_key else "")
     return hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest()

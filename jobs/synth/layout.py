@@ -84,7 +84,8 @@ ROW_PLAN = {
     BANK_ITEM: {"invalid_id_check_digit": 0.004, "invalid_id_impossible_date": 0.002,
                 # issue 12 defect 1: cards that fail their shape check (the record stays tier_500)
                 "bank_card_placeholder": 0.002, "bank_card_bad_length": 0.002, "bank_card_bad_format": 0.002},
-    COURIER_ITEM: {},
+    # issue 12 defect 4: a recent receiver again, with another (unmasked) sender: another record
+    COURIER_ITEM: {"waybill_same_receiver_other_sender": 0.01},
     EXCHANGE_ITEM: {},
     ZIP_ITEM: {}, XLS_ITEM: {},
     # issue 12: a tuple repeated under the next auto-increment id (an identical row), and tuples
@@ -134,7 +135,7 @@ INJECTED_KINDS: tuple[str, ...] = (
        "placeholder_for_missing", "csv_quoted_line_break", "same_person_other_field_set",
        "bare_phone_records", "relative_shared_phone_address",
        "bank_card_placeholder", "bank_card_bad_length", "bank_card_bad_format",
-       "identical_row_other_id", "unmapped_only_row")
+       "identical_row_other_id", "unmapped_only_row", "waybill_same_receiver_other_sender")
     + PROBABLE_KINDS
     + MALFORMED_KINDS
     + ("blank_lines",)

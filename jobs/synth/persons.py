@@ -16,6 +16,7 @@ from jobs.synth.contract import (
     EMAIL,
     ID_NUMBER,
     NAME,
+    NO_PARTY,
     PHONE,
     T2S_PROTECTED,
     TO_FULLWIDTH,
@@ -63,6 +64,9 @@ class Persons:
         # persons' first records: two re-writes of one person may otherwise come out equal.
         self.person_keys: set[bytes] = set()
         self.linkage_out = None  # text file of linkage_truth.csv while writing
+        # The normalized second party (contract.spec_party) of each waybill record (issue 12): part
+        # of the record's name in linkage_truth.csv; records of the other items have none.
+        self.second_party: dict[tuple[str, ...], tuple[str, str, str]] = {}
         self.name_chars = sorted({c for n in self.st.names for c in n})
 
     # ------------------------------------------------------------------ variants
@@ -137,23 +141,31 @@ class Persons:
         self.person_keys.add(key8(root))
         return key8(record) not in self.person_keys
 
-    def same_person(self, record: tuple[str, ...], source: tuple[str, ...], kind: str) -> None:
-        """Record that the new base ``record`` is the person of ``source`` (linkage_truth.csv)."""
+    def truth_name(self, record: tuple[str, ...]) -> str:
+        """How linkage_truth.csv names ``record``: ``contract.record_key_sha256`` of its six fields
+        and its second party (:attr:`second_party`, ``NO_PARTY`` when it has none)."""
+        return record_key_sha256(canonical_key(record) + self.second_party.get(record, NO_PARTY))
+
+    def same_person(self, record: tuple[str, ...], source: tuple[str, ...], kind: str, *, same_party: bool = False) -> None:
+        """Record that the new base ``record`` is the person of ``source`` (linkage_truth.csv).
+
+        ``same_party``: ``record`` is a waybill retyped from its person's first waybill, so it
+        carries that waybill's sender (courier item); otherwise it has no second party."""
         root = self.person_root.get(source, source)
         self.person_root[record] = root
+        if same_party:
+            self.second_party[record] = self.second_party.get(root, NO_PARTY)
         self.person_keys.add(key8(record))
         self.probable_records += 1
         self.st.probable_registered(record)
-        self.linkage_out.write(f"{record_key_sha256(canonical_key(record))},"
-                               f"{record_key_sha256(canonical_key(root))},"
-                               f"{record_key_sha256(canonical_key(source))},{kind}\n")
+        self.linkage_out.write(f"{self.truth_name(record)},{self.truth_name(root)},{self.truth_name(source)},{kind}\n")
 
-    def register_probable(self, record: tuple[str, ...], source: tuple[str, ...], kind: str) -> None:
+    def register_probable(self, record: tuple[str, ...], source: tuple[str, ...], kind: str, *, same_party: bool = False) -> None:
         """A probable duplicate made by :meth:`probable`: a new base record, counted under its
-        kind, the person of ``source``."""
+        kind, the person of ``source`` (``same_party``: see :meth:`same_person`)."""
         self.st.register_base(record)
         self.st.injected[kind] += 1
-        self.same_person(record, source, kind)
+        self.same_person(record, source, kind, same_party=same_party)
 
     def _name_typo(self, name: str) -> str | None:
         """``name`` with one character replaced by another pooled name character (``None`` after 20 tries)."""
@@ -231,9 +243,10 @@ class Persons:
             return None  # this person already has that record
         return new, kind
 
-    def probable_row(self, recent: list) -> tuple[str, ...] | None:
+    def probable_row(self, recent: list, *, same_party: bool = False) -> tuple[str, ...] | None:
         """With probability ``P_PROBABLE``, a probable duplicate of a recent record of the same
-        item, registered as a base record (and remembered, so it can be duplicated exactly)."""
+        item, registered as a base record (and remembered, so it can be duplicated exactly).
+        ``same_party``: the item's rows carry a second party, repeated by the retyped row."""
         if not recent or self.st.rng.random() >= P_PROBABLE:
             return None
         source = self.st.pick(recent)
@@ -241,7 +254,7 @@ class Persons:
         if made is None:
             return None
         record, kind = made
-        self.register_probable(record, source, kind)
+        self.register_probable(record, source, kind, same_party=same_party)
         self.st.remember(recent, record)
         return record
 

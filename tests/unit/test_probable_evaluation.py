@@ -14,8 +14,9 @@ from jobs.evaluation.metrics import pairwise_and_b3
 
 
 def digest(values: tuple[str, ...]) -> str:
-    # the documented record name of linkage_truth.csv: SHA-256 of the six normalized values joined by U+001F
-    return hashlib.sha256("\x1f".join(values).encode("utf-8")).hexdigest()
+    # the documented record name of linkage_truth.csv: SHA-256 of the nine normalized values (six
+    # fields, then the sender's name key, phone, address; "" outside waybills) joined by U+001F
+    return hashlib.sha256("\x1f".join(values + ("",) * (9 - len(values))).encode("utf-8")).hexdigest()
 
 
 ROWS = {  # record id -> (name_key, id_number, phone, address, bank_card, email), probable survivor
@@ -34,7 +35,7 @@ def write_case(tmp_path):
         w = csv.writer(fh)
         w.writerow(["record_id", *KEY_COLUMNS, "probable_survivor_record_id", "category"])
         for rid, (values, survivor) in ROWS.items():
-            w.writerow([rid, *values, survivor, "tier_500"])
+            w.writerow([rid, *values, *("",) * (len(KEY_COLUMNS) - len(values)), survivor, "tier_500"])
     truth = tmp_path / "linkage_truth.csv"
     with open(truth, "w", encoding="utf-8", newline="") as fh:
         fh.write("record_key_sha256,person_key_sha256,source_key_sha256,kind\n")

@@ -416,9 +416,23 @@ def test_ground_truth_file_and_totals(seizure):
     assert all(v > 0 for k, v in inj.items() if k.startswith("variant_")), inj
 
 
-def _row_information(items):
+NO_PARTY = ("", "", "")
+
+
+def norm_party(name, phone, address) -> tuple[str, str, str]:
+    """A waybill sender normalized by the first party's rules; a masked value (``*``) is kept as
+    written less separators, never given ``+86`` (DOMAIN.md §5: masked is not repaired)."""
+    def masked_or(field, v):
+        if v is not None and "*" in str(v):
+            return re.sub(r"[\s-]", "", unicodedata.normalize("NFKC", str(v)))
+        return norm(field, v)
+    return masked_or("name", name), masked_or("phone", phone), norm("address", address)
+
+
+def _row_information(items, *, with_party: bool = False):
     """(six-field key, unmapped columns) of every good row: the extras are the other columns with a
-    value, the row identifier ``id`` left out (issue 12, configs/linkage.yaml row_identifier_columns)."""
+    value, the row identifier ``id`` left out (issue 12, configs/linkage.yaml row_identifier_columns).
+    ``with_party``: also the row's normalized second party (a waybill's sender, ``NO_PARTY`` elsewhere)."""
     for path, mapping in ((HOTEL, HOTEL_MAP), (BANK, BANK_MAP), (COURIER, COURIER_MAP), (EXCHANGE, EXCHANGE_MAP),
                           (f"{ZIP}/{ZIP_MEMBER}", ZIP_MAP), (XLS, XLS_MAP), (SQL, SQL_MAP), (TXT, TXT_MAP)):
         for row in items[path]["good"]:
@@ -426,12 +440,17 @@ def _row_information(items):
             key = tuple(norm(f, fields.get(f)) for f in FIELDS)
             extras = tuple(sorted((str(k), str(v).strip()) for k, v in row.items()
                                   if k not in mapping and k != "id" and v is not None and str(v).strip()))
-            yield key, extras
+            if with_party:
+                party = norm_party(row["寄件人"], row["寄件人电话"], row["寄件地址"]) if path == COURIER else NO_PARTY
+                yield key, extras, party
+            else:
+                yield key, extras
 
 
-def _record_key(key, extras):
-    """A record's identity: its six fields, or its unmapped columns when it has no field (issue 12 defect 3)."""
-    return key if any(key) else key + extras
+def _record_key(key, extras, party=NO_PARTY):
+    """A record's identity: its six fields and its second party (issue 12 defect 4: same receiver,
+    another sender is another record), or its unmapped columns when it has no field (defect 3)."""
+    return key + party if any(key) else key + extras
 
 
 def _other_document(number) -> bool:
@@ -467,9 +486,9 @@ def test_independent_dedup_matches_unique_records_and_categories(seizure, items)
     truth = seizure[1]
     keys: set[tuple[str, ...]] = set()
     records = 0
-    for key, extras in _row_information(items):
+    for key, extras, party in _row_information(items, with_party=True):
         records += 1
-        keys.add(_record_key(key, extras))
+        keys.add(_record_key(key, extras, party))
     assert records == truth["records"]
     assert len(keys) == truth["unique_records"]
     assert records - len(keys) == truth["duplicate_records"]
@@ -486,14 +505,14 @@ def test_independent_recount_of_the_duplicate_levels_and_both_bounds(seizure, it
     rows = {"tier_50": 0, "tier_500": 0, "tier_5000": 0, "bare": 0, "untrue": 0}
     distinct: dict[tuple, str] = {}
     records: dict[tuple, str] = {}
-    for key, extras in _row_information(items):
+    for key, extras, party in _row_information(items, with_party=True):
         tag = _tag(key)
         rows[tag] += 1
         distinct[key + (None,) + extras] = tag
-        records[_record_key(key, extras)] = tag
+        records[_record_key(key, extras, party)] = tag
     count = lambda d, t: sum(1 for v in d.values() if v == t)  # noqa: E731
     counted = ("tier_50", "tier_500", "tier_5000")
-    by_sha = {hashlib.sha256("\x1f".join(k[:6]).encode()).hexdigest(): t for k, t in records.items()}
+    by_sha = {_key_digest(k[:9]): t for k, t in records.items() if any(k[:6])}
     probable = [line.split(",")[0] for line in (out / "linkage_truth.csv").read_text(encoding="utf-8").splitlines()[1:]]
     probable_tags = [by_sha[h] for h in probable]
     lv = truth["duplicate_levels"]
@@ -591,7 +610,8 @@ def test_too_few_records_are_refused(tmp_path):
 
 
 def _key_digest(key: tuple[str, ...]) -> str:
-    """The generator's documented record name: SHA-256 of the normalized key joined by U+001F."""
+    """The generator's documented record name: SHA-256 of the normalized key (six fields, then the
+    sender's name key, phone, address) joined by U+001F."""
     return hashlib.sha256("\x1f".join(key).encode("utf-8")).hexdigest()
 
 
@@ -602,9 +622,8 @@ def _one_substitution(a: str, b: str) -> bool:
 def test_linkage_truth_names_real_records_and_each_kind_differs_as_documented(seizure, items):
     out, truth = seizure
     keys = {}
-    for _, row in canonical_rows(items):
-        key = tuple(norm(f, row.get(f)) for f in FIELDS)
-        keys[_key_digest(key)] = dict(zip(FIELDS, key))
+    for key, _, party in _row_information(items, with_party=True):
+        keys[_key_digest(key + party)] = dict(zip(FIELDS, key))
     with open(out / "linkage_truth.csv", encoding="utf-8", newline="") as fh:
         lines = list(csv.DictReader(fh))
     assert lines and set(lines[0]) == {"record_key_sha256", "person_key_sha256", "source_key_sha256", "kind"}
@@ -645,12 +664,49 @@ def test_linkage_truth_names_real_records_and_each_kind_differs_as_documented(se
 def test_a_retyped_waybill_repeats_its_senders(seizure, items):
     # One row traded twice and retyped (a probable duplicate) keeps the second party: the courier
     # rows named by linkage_truth.csv carry the sender of their person's first waybill (issue 12).
-    senders: dict[str, set] = collections.defaultdict(set)
-    for row in items[COURIER]["good"]:
-        key = tuple(norm(f, {COURIER_MAP[k]: v for k, v in row.items() if k in COURIER_MAP}.get(f)) for f in FIELDS)
-        senders[_key_digest(key)].add((row["寄件人"], row["寄件人电话"], row["寄件地址"]))
+    party_of: dict[str, tuple] = {}
+    for key, _, party in _row_information(items, with_party=True):
+        if party != NO_PARTY:
+            party_of[_key_digest(key + party)] = party
     with open(seizure[0] / "linkage_truth.csv", encoding="utf-8", newline="") as fh:
         pairs = [(line["record_key_sha256"], line["person_key_sha256"]) for line in csv.DictReader(fh)]
-    both = [(r, p) for r, p in pairs if r in senders and p in senders]
+    both = [(r, p) for r, p in pairs if r in party_of and p in party_of]
     assert both  # the seizure has retyped waybills
-    assert all(senders[r] == senders[p] and len(senders[r]) == 1 for r, p in both)
+    assert all(party_of[r] == party_of[p] for r, p in both)
+
+
+def test_same_receiver_with_another_sender_is_another_record(seizure, items):
+    # issue 12 defect 4: a receiver's second waybill from another sender is another row traded, so
+    # another record; both sender phones are unmasked valid mobiles (the pipeline's sender_phone
+    # guard needs them) and the pair is never a probable duplicate in linkage_truth.csv.
+    out, truth = seizure
+    parties: dict[tuple, set] = collections.defaultdict(set)
+    for key, _, party in _row_information(items, with_party=True):
+        if party != NO_PARTY:
+            parties[key].add(party)
+    shared = {k: v for k, v in parties.items() if len(v) > 1}
+    assert len(shared) == truth["injected"]["waybill_same_receiver_other_sender"] >= 1
+    for senders in shared.values():
+        assert len(senders) == 2
+        phones = [p for _, p, _ in senders]
+        assert all(re.fullmatch(r"\+86\d{11}", p) and p[3:6] in SEGMENTS for p in phones) and phones[0] != phones[1]
+    with open(out / "linkage_truth.csv", encoding="utf-8", newline="") as fh:
+        truth_pairs = {(line["record_key_sha256"], line["person_key_sha256"]) for line in csv.DictReader(fh)}
+    for key, senders in shared.items():
+        a, b = (_key_digest(key + p) for p in sorted(senders))
+        assert (a, b) not in truth_pairs and (b, a) not in truth_pairs
+
+
+def test_record_names_include_the_second_party_worked_by_hand():
+    # The documented name: SHA-256 over the nine values joined by U+001F (jobs.synth.contract).
+    from jobs.synth.contract import record_key_sha256, spec_party
+
+    # masked name and phone kept as written less the space; the address loses its spaces (DOMAIN.md §5)
+    assert spec_party(("王*", "139 ****5678", "上海市 黄浦区 南京东路2号")) == ("王*", "139****5678", "上海市黄浦区南京东路2号")
+    assert spec_party(("李四", "+86 138-0000-1111", "")) == ("李四", "+8613800001111", "")
+    receiver = ("张三", "", "+8613912345678", "北京市朝阳区建国路1号", "", "")
+    first = receiver + ("李四", "+8613800001111", "上海市黄浦区南京东路2号")
+    other = receiver + ("王五", "+8613700002222", "上海市黄浦区南京东路2号")
+    text = "张三\x1f\x1f+8613912345678\x1f北京市朝阳区建国路1号\x1f\x1f\x1f李四\x1f+8613800001111\x1f上海市黄浦区南京东路2号"
+    assert record_key_sha256(first) == hashlib.sha256(text.encode("utf-8")).hexdigest()
+    assert record_key_sha256(first) != record_key_sha256(other)

@@ -7,6 +7,12 @@ a random source seeded by the receiver record's own values (:meth:`CourierItem.s
 duplicate row of a waybill repeats its sender exactly and the ground truth stays the receiver
 record's bookkeeping: one base record = one waybill record. The waybill number, the goods and the
 time are kept-aside columns. Blank rows from the item's plan.
+
+The plan's ``waybill_same_receiver_other_sender`` rows (:meth:`CourierItem.other_sender`) repeat a
+recent receiver exactly with another sender: another shipment, so another record (one row traded as
+one unit is one record, SPC commentary on art. 5 法释〔2017〕10号), counted on its own and never a
+probable duplicate of the first waybill. Both senders' phones are unmasked and valid, so the
+pipeline's ``sender_phone`` guard (configs/linkage.yaml ``distinct_identifiers``) can tell them apart.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ import hashlib
 import math
 import random
 
-from jobs.synth.contract import ADDRESS, NAME, PHONE
+from jobs.synth.contract import ADDRESS, NAME, PHONE, spec_party
 from jobs.synth.identifiers import MOBILE_SEGMENTS
 from jobs.synth.layout import COURIER_ITEM, P_DUP, P_REUSE_CANDIDATE, XLSX_MAX_DATA_ROWS_PER_SHEET
 from jobs.synth.persons import Persons
@@ -54,32 +60,67 @@ class CourierItem:
         address = f"{st.addresses[int(r.random() * len(st.addresses))]}{r.randrange(1, 33)}号{r.randrange(101, 3300)}室"
         return sender, phone, address
 
+    def other_sender(self, recent: list) -> tuple[tuple[str, ...], tuple[str, str, str]] | None:
+        """(a recent receiver record, another sender) for a ``waybill_same_receiver_other_sender``
+        row, or ``None`` when no recent first waybill has an unmasked sender phone (8 tries).
+
+        The other sender is seeded by the record's values under another personalization than
+        :meth:`sender`, its name and phone unmasked, its phone different from the first sender's."""
+        st = self.st
+        for _ in range(8 if recent else 0):
+            record = st.pick(recent)
+            if record in self.persons.person_root:
+                continue  # a retyped waybill: take first waybills only
+            first = self.sender(record)
+            if "*" in first[1]:
+                continue  # the guard needs both phones unmasked (a masked phone is no evidence)
+            seed = hashlib.blake2b("\x1f".join(record).encode("utf-8"), digest_size=16, person=b"other-sender").digest()
+            r = random.Random(seed)
+            segments = MOBILE_SEGMENTS
+            phone = first[1]
+            while phone == first[1]:
+                phone = f"{segments[int(r.random() * len(segments))]}{r.randrange(10**8):08d}"
+            name = st.names[int(r.random() * len(st.names))]
+            address = f"{st.addresses[int(r.random() * len(st.addresses))]}{r.randrange(1, 33)}号{r.randrange(101, 3300)}室"
+            return record, (name, phone, address)
+        return None
+
     def chunk(self, book: XlsxTextWriter, start: int, count: int) -> None:
         """Append good rows ``start``..``start + count - 1`` to ``book``, with the blank rows the plan inserts."""
         rng = self.st.rng
-        _, inserts = self.st.plans[COURIER_ITEM]
+        specials, inserts = self.st.plans[COURIER_ITEM]
         recent = self.st.recent[COURIER_ITEM]
+        parties = self.persons.second_party
         for i in range(start, start + count):
             for _kind in inserts.get(i, ()):
                 book.blank()
                 self.st.blank_line(COURIER_ITEM)
-            if recent and rng.random() < P_DUP[COURIER_ITEM]:
+            party = None
+            if specials.get(i) == "waybill_same_receiver_other_sender" and (made := self.other_sender(recent)) is not None:
+                # the same receiver, another sender: a record of its own (its key includes the sender)
+                record, party = made
+                rendered = record
+                self.st.register_base(record, extra_key="\x1f".join(spec_party(party)))
+                self.st.injected["waybill_same_receiver_other_sender"] += 1
+            elif recent and rng.random() < P_DUP[COURIER_ITEM]:
                 record = self.st.pick(recent)
                 rendered = self.persons.duplicate(record, cross_file=False)
-            elif (probable := self.persons.probable_row(recent)) is not None:
+            elif (probable := self.persons.probable_row(recent, same_party=True)) is not None:
                 record = rendered = probable
             elif (relative := self.persons.relative(recent, with_id=False)) is not None:
                 record = rendered = relative
                 self.st.register_base(rendered)
+                parties[record] = spec_party(self.sender(record))
             else:
                 record = rendered = (self.st.name(), "", self.st.phones.next(), self.st.address(), "", "")
                 self.st.register_base(rendered)
+                parties[record] = spec_party(self.sender(record))
                 self.st.remember(recent, rendered)
                 if rng.random() < P_REUSE_CANDIDATE:
                     self.st.remember(self.st.reuse_candidates, rendered)
             # A probable duplicate is a waybill retyped: it repeats the sender of the person's first
             # waybill (seeded by that record, not by the typo'd values), as one row traded twice would.
-            sender, sender_phone, sender_address = self.sender(self.persons.person_root.get(record, record))
+            sender, sender_phone, sender_address = party or self.sender(self.persons.person_root.get(record, record))
             prefix = WAYBILL_PREFIXES[int(rng.random() * len(WAYBILL_PREFIXES))]
             book.append([
                 f"{prefix}{rng.randrange(10**12):012d}", sender, sender_phone, sender_address,
