@@ -71,3 +71,33 @@ def review_summary(entries: Sequence[Decision], applied: Mapping[str, Any] | Non
         "log_head_sha256": head_sha256,
         "rule": "Wilson (1927) score interval, Newcombe (1998) method 3; samples drawn by Cochran (1977) §4.4",
     }
+
+
+def write_review_csv(entries: Sequence[Decision], dest) -> int:
+    """Write ``review.csv`` (UTF-8 with BOM, CRLF, :data:`REVIEW_COLUMNS`; every cell through
+    :func:`jobs.export.cells.neutralize`: a reviewer's reason is typed text). Returns the rows written."""
+    import csv
+    import io
+
+    from jobs.export.cells import neutralize
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(REVIEW_COLUMNS)
+    rows = review_rows(entries)
+    for r in rows:
+        w.writerow([neutralize(str(r[c])) for c in REVIEW_COLUMNS])
+    dest.write_bytes("\ufeff".encode("utf-8") + buf.getvalue().encode("utf-8"))
+    return len(rows)
+
+
+def unreviewed_link_gain(links: Sequence[tuple[str, str, str]], entries: Sequence[Decision], thresholds: Mapping[str, float]) -> float:
+    """Σ 1/threshold of the category of each probable duplicate whose link no reviewer confirmed (``same``).
+
+    Args:
+        links: ``(record_id, linked_record_id, category of record_id)`` of the probable links after the decisions.
+    """
+    from jobs.review.decisions import pair_target
+
+    confirmed = {d.target for d in latest_decisions(list(entries)).values() if d.kind == "pair" and d.decision == "same"}
+    return sum(1.0 / float(thresholds[c]) for a, b, c in links if c in thresholds and pair_target(a, b) not in confirmed)
