@@ -51,7 +51,8 @@ def review_summary(entries: Sequence[Decision], applied: Mapping[str, Any] | Non
         ``record_authenticity`` (samples only, Wilson interval), ``tier_depends_on_unreviewed_links``
         (bool: removing the unconfirmed links would cross a tier), ``stale`` and ``log_head_sha256``.
     """
-    latest = list(latest_decisions(list(entries)).values())
+    stale = {(x["kind"], x["target"]) for x in (applied or {}).get("stale", [])}
+    latest = [d for d in latest_decisions(list(entries)).values() if (d.kind, d.target) not in stale]  # stale: listed, not counted
     pairs = [d for d in latest if d.kind == "pair"]
     records = [d for d in latest if d.kind == "record"]
     count = lambda ds, v: sum(1 for d in ds if d.decision == v)  # noqa: E731

@@ -99,4 +99,5 @@ def test_review_summary_counts_and_stale_decision_reported(tmp_path):
     assert s["pairs"] == {"reviewed": 10, "confirmed": 9, "rejected": 1, "unsure": 0}
     # 9 of 10: Wilson 95 % (hand computation with z = 1.959964): 0.5958 to 0.9821.
     assert (round(s["link_precision"]["wilson_low"], 4), round(s["link_precision"]["wilson_high"], 4)) == (0.5958, 0.9821)
+    assert s["records"] == {"reviewed": 0, "genuine": 0, "untrue": 0}  # the stale decision is listed, not counted
     assert s["stale"][0]["entry"] == 11 and s["tier_depends_on_unreviewed_links"] is True
