@@ -58,12 +58,11 @@ def test_review_in_the_browser(reference_run):
             driver.get(url)
             driver.find_element(By.ID, "reviewer").send_keys("测试员")
             items = driver.find_elements(By.CSS_SELECTOR, "li.item")
-            pairs = [i for i in items if i.get_attribute("data-kind") == "pair"]
             # Three pairs whose duplicate is the only one of its probable cluster: rejecting one adds one record.
             links = {(r["record_id"], r["linked_record_id"]): r for r in _rows(bundle / "duplicates.csv") if r["reason"] == "probable_duplicate"}
-            size = {}
-            for a, _ in links:
-                size[links[(a, _)]["survivor_record_id"]] = size.get(links[(a, _)]["survivor_record_id"], 0) + 1
+            size: dict[str, int] = {}
+            for link in links.values():
+                size[link["survivor_record_id"]] = size.get(link["survivor_record_id"], 0) + 1
             body = driver.find_element(By.TAG_NAME, "body")
             chosen, decisions = [], ["2", "2", "1"]  # different, different, same
             for idx, li in enumerate(items):
@@ -74,7 +73,7 @@ def test_review_in_the_browser(reference_run):
                 if link and size[link["survivor_record_id"]] == 1 and link["linked_record_id"] == link["survivor_record_id"]:
                     chosen.append((idx, link))
             assert len(chosen) == 3, "the reference seizure has three isolated probable pairs"
-            for (idx, link), key in zip(chosen, decisions):
+            for (idx, _link), key in zip(chosen, decisions):
                 driver.execute_script("cur = arguments[0]; show();", idx)
                 body.send_keys(key)
                 time.sleep(0.5)
