@@ -38,6 +38,7 @@ from jobs.cli.admin import cmd_airflow_init, cmd_package, cmd_storage_init, cmd_
 from jobs.cli.bundles import cmd_case_report, cmd_pull, cmd_verify
 from jobs.cli.console import Output
 from jobs.cli.exitcodes import ExitCode, UsageError, exit_code_for, exit_code_table
+from jobs.cli.review import cmd_review
 from jobs.cli.runs import cmd_rerun, cmd_run, cmd_status
 from jobs.common.config import REPO_ROOT
 
@@ -93,7 +94,19 @@ def build_parser(*, raise_usage_errors: bool = False) -> argparse.ArgumentParser
             r.add_argument("--ground-truth", default="", help="compare the summary with a generator's ground_truth.json "
                            "(and score probable duplicates against the linkage_truth.csv beside it)")
             r.add_argument("--no-wait", action="store_true", help="deployment mode: return once triggered")
+        if name == "rerun":
+            r.add_argument("--apply-review", action="store_true", help="run deduplicate and export again with the review decisions (casefile review)")
         r.set_defaults(func=func)
+    rv = sub.add_parser("review", help="serve the seizure's review page on 127.0.0.1 (the printed URL carries a one-time token)")
+    rv.add_argument("--case", required=True, help="case id")
+    rv.add_argument("--seizure", required=True, help="seizure id")
+    rv.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    rv.add_argument("--band", type=float, default=None, help="bits either side of the threshold weight (default: the report's near-threshold band)")
+    rv.add_argument("--seed", type=int, default=20170601, help="seed of the random samples")
+    rv.add_argument("--confidence", type=float, default=0.95)
+    rv.add_argument("--margin", type=float, default=0.05)
+    rv.add_argument("--language", default="zh-CN", choices=("zh-CN", "en"))
+    rv.set_defaults(func=cmd_review)
     pl = sub.add_parser("pull", help="copy the seizure's latest case file to --dest and verify it (SHA256SUMS and manifest.json)")
     pl.add_argument("--case", required=True)
     pl.add_argument("--seizure", required=True)
@@ -122,7 +135,7 @@ def build_parser(*, raise_usage_errors: bool = False) -> argparse.ArgumentParser
     return p
 
 
-COMMANDS = ("synth", "run", "rerun", "status", "pull", "verify", "airflow-init", "storage-init", "package", "case-report")
+COMMANDS = ("synth", "run", "rerun", "status", "pull", "verify", "airflow-init", "storage-init", "package", "case-report", "review")
 
 
 def _command_of(argv: list[str]) -> str:

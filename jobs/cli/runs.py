@@ -299,6 +299,10 @@ def _latest_or_fail(case_id: str, seizure_id: str, what: str) -> dict:
 
 def cmd_rerun(args) -> int:
     out: Output = args.output
+    if getattr(args, "apply_review", False):  # issue 17: deduplicate and export again, with the decisions
+        from jobs.cli.review import apply_review_rerun
+
+        apply_review_rerun(args.case, args.seizure, out)
     record = _latest_or_fail(args.case, args.seizure, " to rerun")
     if args.ground_truth:
         check_input_file("--ground-truth", args.ground_truth)

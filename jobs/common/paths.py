@@ -146,3 +146,19 @@ def watch_record(case_id: str, seizure_id: str) -> str:
 def watch_run_id(case_id: str, seizure_id: str) -> str:
     """The one Airflow run id the watch gives a seizure (``~`` cannot occur in ids, so it is unique)."""
     return f"intake_watch__{check_id('case_id', case_id)}~{check_id('seizure_id', seizure_id)}"
+
+
+def review_prefix(case_id: str, seizure_id: str) -> str:
+    """``work`` store: ``<case>/<seizure>/review`` — the seizure's review decisions (issue 17),
+    outside every run folder (they outlive a run) and never next to the originals."""
+    return f"{evidence_prefix(case_id, seizure_id)}/review"
+
+
+def review_entry(case_id: str, seizure_id: str, seq: int) -> str:
+    """``work`` store: ``<case>/<seizure>/review/decisions/<seq, 8 digits>.json``, one write-once object per decision."""
+    return f"{review_prefix(case_id, seizure_id)}/decisions/{seq:08d}.json"
+
+
+def review_head(case_id: str, seizure_id: str) -> str:
+    """``work`` store: ``<case>/<seizure>/review/head.json``: the number of decisions and the SHA-256 of the last one."""
+    return f"{review_prefix(case_id, seizure_id)}/head.json"

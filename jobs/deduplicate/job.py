@@ -16,6 +16,8 @@ from jobs.common.fields import CANONICAL_FIELDS
 from jobs.deduplicate.counts import bound_counts, category_counts, status_counts
 from jobs.deduplicate.transforms import deduplicate
 from jobs.engine.stage import Stage, StageResult, StageRun
+from jobs.review.apply import apply_review
+from jobs.review.decisions import DecisionLog
 
 STAGE = "deduplicate"
 
@@ -35,6 +37,9 @@ class DeduplicateStage(Stage):
         if not settings.comparisons:
             raise ConfigError("configs/linkage.yaml: the linkage section (comparisons, blocking_rules) is missing")
         unique, links, result = deduplicate(records, rules, settings, counting, item_categories=run.config.legal.item_categories, paths=item_paths)
+        # Issue 17: the investigators' review decisions (none: nothing changes); a changed log fails here, naming the entry.
+        unique, links, review = apply_review(unique, links, result, settings, [r.key for r in rules],
+                                             DecisionLog(run.storage, run.ctx.case_id, run.ctx.seizure_id).entries())
         links_back = run.publish("duplicate_links", links, suite="duplicate_links")
         n_links = run.datasets["duplicate_links"]
         n_exact = links_back.where("reason IN ('identical_row', 'exact_duplicate')").count()
@@ -69,6 +74,8 @@ class DeduplicateStage(Stage):
                        "masked": "a masked field and nothing valid that identifies the person: excluded",
                        "bare_phone": "a phone and nothing else: counted on its own line, outside tier_5000 (contested)"},
         }
+        if review.decisions:
+            counts["review"] = review.to_dict()
         run.write_json("counts.json", counts)
         return StageResult(ledger, {"datasets": {**run.datasets, "exact_duplicates": n_exact, "probable_duplicates": n_links - n_exact}},
                            f"deduplicate committed: {n_in} records, {n_unique} unique, {n_exact} exact and "

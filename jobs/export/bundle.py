@@ -47,7 +47,7 @@ def record_columns(available: Sequence[str]) -> list[str]:
     cols = ["record_id"]
     for spec in FIELDS:
         cols += spec.record_columns()
-    cols += ["category", "cluster_size", "count_status", "exclusion_reason", "probable_survivor_record_id", "lower_category", *LOCATOR_COLUMNS, "extra"]
+    cols += ["category", "cluster_size", "count_status", "exclusion_reason", "reviewed_by", "probable_survivor_record_id", "lower_category", *LOCATOR_COLUMNS, "extra"]
     return [c for c in cols if c in available]
 
 

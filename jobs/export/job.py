@@ -27,6 +27,8 @@ from jobs.export.i18n import Catalog
 from jobs.export.pages import render_summary, render_validation
 from jobs.export.summary import bound_summaries, category_summary, count_statement, headline_tier
 from jobs.export.workbook import validation_rows, write_workbook
+from jobs.review.decisions import DecisionLog
+from jobs.review.report import review_summary, unreviewed_link_gain, write_review_csv
 
 STAGE = "export"
 
@@ -101,6 +103,10 @@ class ExportStage(Stage):
             "field_statuses": counts["field_statuses"],
             "config_digest": run.config.digest(),
         }
+        review_entries = DecisionLog(run.storage, run.ctx.case_id, run.ctx.seizure_id).entries()
+        if review_entries:  # issue 17: review.csv and the review section (no decision: the bundle is as before)
+            summary["review"] = _review_section(review_entries, counts, links, unique, bounds, legal, run)
+            write_review_csv(review_entries, out / "review.csv")
         (out / "summary.json").write_bytes(canonical_json(summary))
 
         # For people: the workbook, the validation page and the reader's guide, in the report language.
@@ -131,6 +137,20 @@ class ExportStage(Stage):
         publish(run.storage, bundle_attempt, bundle_key, paths.latest_pointer(run.ctx.case_id, run.ctx.seizure_id), run.ctx.run_key)
         return StageResult(ledger, {"bundle": bundle_key, "summary": {k: summary[k] for k in ("raw_rows", "unique_records", "weighted_total", "tier")}},
                            f"export published {bundle_key}: {n_records} unique records, tier {summary['tier']}")
+
+
+def _review_section(entries, counts: dict, links, unique, bounds: dict, legal, run) -> dict:
+    """``summary.json`` ``review`` (:func:`jobs.review.report.review_summary`); only ids and categories reach the driver."""
+    from pyspark.sql import functions as F
+
+    lo = bounds["lower_bound"]
+    thresholds = {k: float(v["threshold"]) for k, v in lo["categories"].items()}
+    rows = (links.where(F.col("reason") == "probable_duplicate").select("record_id", "linked_record_id")
+            .join(unique.select("record_id", "category"), "record_id").collect())
+    gain = unreviewed_link_gain([(r["record_id"], r["linked_record_id"], r["category"]) for r in rows], entries, thresholds)
+    return review_summary(entries, counts.get("review"), unreviewed_gain=gain, lower_weighted_total=lo["weighted_total"],
+                          tier_thresholds=(legal.tier_serious, legal.tier_especially_serious),
+                          head_sha256=DecisionLog(run.storage, run.ctx.case_id, run.ctx.seizure_id).head_sha256())
 
 
 def _per_item(items: list[dict], unique, links) -> list[dict]:

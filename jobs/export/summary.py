@@ -160,7 +160,7 @@ def count_statement(raw_rows: int, quarantined: int, records: int, counts: Mappi
     upper, lower = sum(b["upper"].values()), sum(b["lower"].values())
     m = counts.get("method", {})
     bare_rows = b.get("bare_phone_distinct_rows", b["bare_phone_records"])
-    return [
+    steps = [
         {"step": "raw rows read", "rows": raw_rows, "rule": "data rows of every evidence item (headers and blank lines excluded)"},
         {"step": "parse failures (quarantined)", "rows": quarantined, "rule": "rows that cannot be read as a record: see quarantine.csv reason_code"},
         {"step": "records", "rows": records, "rule": "raw rows minus parse failures"},
@@ -179,3 +179,10 @@ def count_statement(raw_rows: int, quarantined: int, records: int, counts: Mappi
         {"step": "unique records, lower bound", "rows": lower, "categories": dict(b["lower"]),
          "rule": "identical rows, same person information and probable duplicates removed; " + ART11_RULE_SEIZURE},
     ]
+    r = counts.get("review")
+    if r:  # issue 17: the investigators' decisions, already applied in the lines above (review.csv lists them)
+        steps.append({"step": "review decisions applied", "rows": int(r["decisions"]), "pairs": dict(r["pairs"]), "records": dict(r["records"]),
+                      "links_removed": int(r["links_removed"]), "links_added": int(r["links_added"]), "stale": len(r["stale"]),
+                      "rule": "a link judged different persons removed, same person kept; a record judged untrue excluded "
+                              "(review:untrue, counted among the untrue records); a stale decision reported, not applied"})
+    return steps
