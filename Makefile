@@ -15,7 +15,7 @@ CASE ?= HG-2019-0412
 # One seizure id per sample size and seed: the evidence store is write-once per path.
 SEIZURE ?= S01-n$(RECORDS)-s$(SEED)
 
-.PHONY: run test test-fast lint test-deployment install system-deps airflow-init bench fuzz screenshots clean
+.PHONY: test-kill run test test-fast lint test-deployment install system-deps airflow-init bench fuzz screenshots clean
 
 install: $(STAMP) system-deps
 
@@ -66,6 +66,10 @@ lint: $(STAMP)
 # SeaweedFS as the S3 server (slow).
 test-deployment: airflow-init system-deps
 	$(PY) -m pytest -q -m deployment tests/integration/test_deployment.py
+
+# SIGKILL a stage's driver mid-write and rerun it (slow; opt-in, see tests/integration/test_kill_rerun.py).
+test-kill: $(STAMP)
+	CASEFILE_KILL_TEST=1 $(PY) -m pytest -q tests/integration/test_kill_rerun.py
 
 # The intake parsers' fuzzer for longer than the few seconds make test gives it (FUZZ_SECONDS).
 FUZZ_SECONDS ?= 300
