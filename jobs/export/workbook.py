@@ -219,7 +219,7 @@ class _Sheets:
         for row in sample:
             for i, v in enumerate(row[: len(widths)]):
                 widths[i] = max(widths[i], min(display_width(str(v)[:MAX_WIDTH * 2]), MAX_WIDTH) + 1)
-        part, fh, r, last_col = 0, None, EXCEL_MAX_ROWS, len(header) - 1
+        part, fh, r, last_col, title = 0, None, EXCEL_MAX_ROWS, len(header) - 1, name
         try:
             for row in _chain(sample, rows):
                 if r >= EXCEL_MAX_ROWS:
