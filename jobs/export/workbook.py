@@ -176,7 +176,8 @@ def read_csv(path: Path) -> Iterator[list[str]]:
     """Rows of a bundle CSV (UTF-8 with BOM), header first, each cell restored to its original value."""
     with unlimited_csv_fields(), open(path, encoding="utf-8-sig", newline="") as fh:
         for row in csv.reader(fh):
-            yield [restore(c) for c in row]
+            # one search per row: only a row holding an apostrophe can hold a neutralized cell
+            yield [restore(c) for c in row] if "'" in "".join(row) else row
 
 
 class _Sheets:
@@ -281,16 +282,19 @@ _DIMENSION = re.compile(r'<dimension ref="[^"]*"/>')
 def _splice(dest: Path, bodies: Mapping[int, tuple[Path, int, int]]) -> None:
     """Put each sheet's data rows (``bodies``: sheet number → rows file, rows incl. header, last
     column) after its header row in the package XlsxWriter wrote, and set its ``<dimension>``
-    (ECMA-376 Part 1 §18.3.1.35). Every other entry is copied unchanged; each entry keeps XlsxWriter's
-    name, order, fixed timestamp and deflate method, so the bytes depend only on the data."""
+    (ECMA-376 Part 1 §18.3.1.35). Every other entry's content is copied unchanged; each entry keeps
+    XlsxWriter's name, order, fixed timestamp and attributes, so the bytes depend only on the data."""
     from xlsxwriter.utility import xl_rowcol_to_cell
 
     tmp = dest.with_name(f".{dest.name}.splice")
+    # Deflate level 1: a quarter of level 6's CPU time on sheet XML for a quarter more bytes (measured,
+    # bench/results/workbook_*.json); the level is fixed, so the bytes stay the same on a rerun.
     with zipfile.ZipFile(dest) as src, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as out:
         for info in src.infolist():
             data = src.read(info)
             zi = zipfile.ZipInfo(info.filename, info.date_time)
             zi.compress_type, zi.external_attr, zi.create_system = info.compress_type, info.external_attr, info.create_system
+            zi._compresslevel = 1  # a given ZipInfo ignores the archive's level; public as compress_level from Python 3.13
             m = re.fullmatch(r"xl/worksheets/sheet(\d+)\.xml", info.filename)
             body = bodies.get(int(m.group(1))) if m else None
             if body is None:
