@@ -17,6 +17,7 @@ import pytest
 from jobs.export.bundle import BOM
 from jobs.export.cells import neutralize
 from jobs.export.i18n import LANGUAGES, Catalog, all_keys
+from tests.unit.test_export_cells import HOSTILE
 
 IDENTIFIERS = ["110105198506150313", "6222021234567890128", "+8613912345678", "0105551234"]
 
@@ -51,8 +52,6 @@ def _csv(path, header, rows):
 
 @pytest.fixture
 def bundle(tmp_path):
-    from tests.unit.test_export_cells import HOSTILE
-
     hostile = list(HOSTILE)
     records = [[f"r{i:03d}", IDENTIFIERS[i % 4], hostile[i % len(hostile)], str(i + 1)] for i in range(40)]
     _csv(tmp_path / "records.csv", ["record_id", "id_number", "name_raw", "line_number"], records)
@@ -164,3 +163,66 @@ def test_histogram_bins_by_hand():
     assert bin_values([-2.5, 7.25, 7.5, 9.0]) == {-3: 1, 7: 2, 9: 1}
     h = histogram({7: 2, 9: 1}, threshold=6.6)
     assert h["bins"] == [(6, 0), (7, 2), (8, 0), (9, 1)]
+
+
+#: Cells that take every branch of the sheet-XML writer: the hostile corpus, XML metacharacters,
+#: control characters and a literal ``_xHHHH_`` (ST_Xstring), leading/trailing ASCII and Unicode
+#: whitespace (U+3000, the ideographic space of Chinese text), a character above U+FFFF, the
+#: non-characters U+FFFE/U+FFFF, and a cell over Excel's 32,767 UTF-16 units that ends in astral characters.
+WRITER_CORPUS = [
+    *(v for v in HOSTILE if v),
+    "a<b>&c", 'say "x"', "a\x00b\x07c\x1fd", "literal _x0041_ and _X00ff_", " lead", "trail ", "\u3000全角空格", "张三\u3000",
+    "𠀀𠀁 astral", "x\ufffey\uffff", "line\nbreak", "cr\rhere", "a" * 32_760 + "𠀀" * 10, "é" * 40_000,
+]
+
+
+def test_row_writer_gives_xlsxwriters_own_bytes():
+    """The data rows the workbook splices in are byte for byte what XlsxWriter 3.3.1 itself writes in
+    ``constant_memory`` mode (``write_string`` for text, ``write_number`` for numbers): the
+    independent computation is the library."""
+    import zipfile
+
+    import xlsxwriter
+
+    from jobs.export.workbook import WorkbookStats, row_xml
+
+    rows = [[v, "12.5", "-3", 7, 2.25, "not a number", "nan", ""] for v in WRITER_CORPUS]
+    numeric = [False, True, True, False, False, True, True, False]
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"constant_memory": True, "in_memory": False})
+    ws = wb.add_worksheet("s")
+    for r, row in enumerate(rows, start=1):
+        for c, v in enumerate(row):
+            if isinstance(v, (int, float)):
+                ws.write_number(r, c, v)
+            elif v == "":
+                continue
+            elif numeric[c] and v not in ("not a number", "nan"):
+                ws.write_number(r, c, float(v))
+            else:
+                ws.write_string(r, c, v)
+    wb.close()
+    xml = zipfile.ZipFile(buf).read("xl/worksheets/sheet1.xml").decode("utf-8")
+    theirs = xml[xml.index("<sheetData>") + len("<sheetData>"): xml.index("</sheetData>")]
+    stats = WorkbookStats()
+    ours = "".join(row_xml(r, row, list("ABCDEFGH"), numeric, stats) for r, row in enumerate(rows, start=2))
+    assert ours == theirs
+    assert stats.truncated_cells == 2  # the two cells over 32,767 UTF-16 units
+
+
+def test_rich_string_shaped_value_stays_text(tmp_path):
+    """A seized value shaped like XlsxWriter's rich string (``<r>…</r>``) carrying a ``<f>`` element:
+    XlsxWriter's constant_memory ``write_string`` copies it unescaped, which makes a live formula
+    (checked with XlsxWriter 3.3.1); the workbook must keep it as the exact text."""
+    import openpyxl
+
+    evil = '<r><t>a</t></r></is><f>HYPERLINK("http://x.example","x")</f><is><r><t>b</t></r>'
+    _csv(tmp_path / "records.csv", ["record_id", "name_raw"], [["r1", evil]])
+    _csv(tmp_path / "duplicates.csv", ["record_id"], [])
+    _csv(tmp_path / "quarantine.csv", ["item_path", "raw_line"], [[evil, evil]])
+    (tmp_path / "validation").mkdir()
+    _write(tmp_path, [{"path": evil, "bytes": 1}])
+    wb = openpyxl.load_workbook(tmp_path / "case_file.xlsx")
+    for ws, ref in ((wb["去重后记录"], "B2"), (wb["隔离行"], "A2"), (wb["隔离行"], "B2"), (wb["检材清单"], "A2")):
+        assert ws[ref].data_type == "s" and ws[ref].value == evil, (ws.title, ref)
+        assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
