@@ -73,7 +73,11 @@ def cmd_storage_init(_: argparse.Namespace) -> int:
 
 
 def build_package_zip(dest: Path) -> Path:
-    """Zip the ``jobs`` package (its ``.py`` files and ``.j2`` page templates) for ``spark-submit --py-files``.
+    """Zip the ``jobs`` package for ``spark-submit --py-files``: its ``.py`` files and its package data
+    (``.j2`` page templates, ``catalog.yaml`` word tables; pyproject's ``[tool.setuptools.package-data]``).
+
+    On a cluster the stages import ``jobs`` from this zip, so a data file missing here fails only there
+    (the export stage's ``FileNotFoundError: .../casefile-jobs.zip/jobs/export/catalog.yaml``).
 
     Returns:
         ``dest``, written atomically, with fixed timestamps so that equal sources give equal bytes.
@@ -85,7 +89,7 @@ def build_package_zip(dest: Path) -> Path:
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
-        for file in sorted(p for p in package.rglob("*") if p.suffix in (".py", ".j2")):
+        for file in sorted(p for p in package.rglob("*") if p.suffix in (".py", ".j2", ".yaml")):
             info = zipfile.ZipInfo(f"jobs/{file.relative_to(package).as_posix()}", date_time=(2020, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, file.read_bytes())
