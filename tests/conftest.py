@@ -51,3 +51,9 @@ def reference_run(tmp_path_factory):
     return {"home": home, "env": env, "sample": sample, "proc": proc,
             "truth": json.loads((sample / "ground_truth.json").read_text(encoding="utf-8")),
             "bundle": home / "casefiles" / REFERENCE_CASE / REFERENCE_SEIZURE / run_key(f"manual__{REFERENCE_DATE}")}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``mutates_reference`` change the shared ``reference_run`` (review decisions applied
+    and its bundle recomputed): run them after every test that compares against that bundle."""
+    items.sort(key=lambda item: item.get_closest_marker("mutates_reference") is not None)

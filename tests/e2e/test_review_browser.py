@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+# mutates_reference: it adds review decisions to the shared reference run and reruns its deduplicate and
+# export, so it runs after every other test that reads that bundle (tests/conftest.py orders it last).
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.mutates_reference]
 
 DATA_FILES = ("records.csv", "duplicates.csv", "quarantine.csv", "evidence_items.csv", "summary.json", "review.csv")
 
