@@ -73,7 +73,11 @@ def cmd_storage_init(_: argparse.Namespace) -> int:
 
 
 def build_package_zip(dest: Path) -> Path:
-    """Zip the ``jobs`` package (its ``.py`` files and ``.j2`` page templates) for ``spark-submit --py-files``.
+    """Zip the ``jobs`` package for ``spark-submit --py-files``: every file of it (modules and package
+    data: the page templates and ``jobs/export/catalog.yaml``), bytecode caches left out.
+
+    Every file, not a list of suffixes: a stage on the cluster imports ``jobs`` from this zip, and a
+    data file the list missed fails there only (the export stage without ``catalog.yaml``, 2026-12-02).
 
     Returns:
         ``dest``, written atomically, with fixed timestamps so that equal sources give equal bytes.
@@ -85,7 +89,8 @@ def build_package_zip(dest: Path) -> Path:
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
-        for file in sorted(p for p in package.rglob("*") if p.suffix in (".py", ".j2")):
+        for file in sorted(p for p in package.rglob("*")
+                           if p.is_file() and "__pycache__" not in p.relative_to(package).parts and p.suffix not in (".pyc", ".pyo")):
             info = zipfile.ZipInfo(f"jobs/{file.relative_to(package).as_posix()}", date_time=(2020, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, file.read_bytes())
