@@ -73,11 +73,11 @@ def cmd_storage_init(_: argparse.Namespace) -> int:
 
 
 def build_package_zip(dest: Path) -> Path:
-    """Zip the ``jobs`` package for ``spark-submit --py-files``: its ``.py`` files and its package data
-    (``.j2`` page templates, ``catalog.yaml`` word tables; pyproject's ``[tool.setuptools.package-data]``).
+    """Zip the ``jobs`` package for ``spark-submit --py-files``: every file of it (modules and package
+    data: the page templates and ``jobs/export/catalog.yaml``), bytecode caches left out.
 
-    On a cluster the stages import ``jobs`` from this zip, so a data file missing here fails only there
-    (the export stage's ``FileNotFoundError: .../casefile-jobs.zip/jobs/export/catalog.yaml``).
+    Every file, not a list of suffixes: a stage on the cluster imports ``jobs`` from this zip, and a
+    data file the list missed fails there only (the export stage without ``catalog.yaml``, 2026-12-02).
 
     Returns:
         ``dest``, written atomically, with fixed timestamps so that equal sources give equal bytes.
@@ -89,7 +89,8 @@ def build_package_zip(dest: Path) -> Path:
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
-        for file in sorted(p for p in package.rglob("*") if p.suffix in (".py", ".j2", ".yaml")):
+        for file in sorted(p for p in package.rglob("*")
+                           if p.is_file() and "__pycache__" not in p.relative_to(package).parts and p.suffix not in (".pyc", ".pyo")):
             info = zipfile.ZipInfo(f"jobs/{file.relative_to(package).as_posix()}", date_time=(2020, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, file.read_bytes())
