@@ -22,6 +22,8 @@ install: $(STAMP) system-deps
 # System packages the tests start themselves: PostgreSQL (Airflow's metadata DB in the deployment
 # test; Debian's server, run as the postgres user), Chromium + chromedriver with a CJK font (the report
 # rendered in a real browser, tests/e2e/test_report_browser.py). Installed with apt-get only when missing.
+# Seized containers: unar/lsar (RAR v4/v5 data incl. encrypted, for rarfile), mdbtools (Access
+# .mdb/.accdb: mdb-tables, mdb-schema, mdb-export), libarchive13 (libarchive-c: the tests' second RAR reader).
 # The S3 server (SeaweedFS's `weed`) comes from PyPI with the locked Python packages.
 system-deps:
 	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { \
@@ -30,6 +32,9 @@ system-deps:
 	@{ command -v chromium && command -v chromedriver && fc-list :lang=zh | grep -q .; } >/dev/null 2>&1 || { \
 		echo "installing Chromium, its driver and a CJK font (apt-get)"; \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium chromium-driver fonts-wqy-microhei; }
+	@{ command -v unar && command -v lsar && command -v mdb-export && ls /usr/lib/*/libarchive.so.13; } >/dev/null 2>&1 || { \
+		echo "installing unar, mdbtools and libarchive (apt-get)"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends unar mdbtools libarchive13; }
 
 $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH"; exit 1; }

@@ -1,4 +1,5 @@
-"""Archives in a seizure: zip, tar (plain, gz, bz2, xz), gz and 7z, expanded into evidence items.
+"""Archives in a seizure: zip (incl. AES), tar (plain, gz, bz2, xz), gz, 7z (incl. AES) and RAR (v4, v5),
+expanded into evidence items.
 
 Every member that is a regular file becomes an evidence item of its own: its bytes are written to
 the run's work area (``<intake attempt>/_extracted/<sha256 of the archive's item path>[:16]/<ordinal><ext>``, a name
@@ -18,7 +19,10 @@ Refused members (listed in ``evidence_items`` with ``format = refused:<reason>``
 ``link_member``          a symbolic or hard link
 ``path_through_link``    a name that goes through a link member of the same archive
 ``special_member``       a device, FIFO or other non-regular member
-``encrypted_member``     needs a password
+``encrypted_member``     encrypted in a way no reader here opens
+``password_missing``     encrypted, and no password is set for the seizure (:func:`seizure_passwords`)
+``password_wrong``       encrypted, and none of the seizure's passwords opens it (a wrong password
+                         is told by the format's check value, or by the CRC/HMAC of the data)
 ``member_too_large``     more than ``max_member_bytes`` (declared, or seen while writing)
 ``archive_too_large``    the archive's members together exceed ``max_total_bytes``
 ``compression_ratio``    expands more than ``max_ratio`` times its compressed size (a
@@ -32,6 +36,16 @@ Refused members (listed in ``evidence_items`` with ``format = refused:<reason>``
 ``too_many_items``       beyond the seizure's ``intake.max_items`` (all items together)
 =======================  ===================================================================
 
+Readers: zipfile through pyzipper (AES-encrypted zip, WinZip AE-1/AE-2, and ZipCrypto), tarfile, gzip,
+py7zr (7z, AES-256), rarfile (RAR 4 and 5 headers parsed in Python; stored unencrypted data read
+directly, encrypted or compressed data through ``unar``, Makefile ``system-deps``).
+
+Passwords: a per-seizure secret from the environment (``CASEFILE_ARCHIVE_PASSWORD_<SEIZURE>``) or an
+Airflow connection (``casefile_archive_<seizure>``, its password field), never from a config file;
+never logged, never written into an item. Known leak: rarfile hands a password to ``unar`` as
+``-p`` on its command line, so while an encrypted RAR member is extracted a local user who can read
+``/proc/<pid>/cmdline`` sees it (run intake on a worker no one else logs into).
+
 Limits: :class:`jobs.common.config.ArchiveLimits` (``configs/pipeline.yaml`` ``intake.archives``). Zip member names without the UTF-8
 flag (bit 11) are decoded as UTF-8 if every such name is valid UTF-8, else GB18030 (Chinese
 Windows "ANSI"), else Big5-HKSCS, else CP437 (the zip specification's default, APPNOTE 4.4.17).
@@ -41,12 +55,13 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import os
 import re
 import stat
 import tarfile
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
@@ -59,6 +74,9 @@ _7Z_MAGIC = b"7z\xbc\xaf\x27\x1c"
 _GZ_MAGIC = b"\x1f\x8b"
 _BZ2_MAGIC = b"BZh"
 _XZ_MAGIC = b"\xfd7zXZ\x00"
+_RAR_MAGIC = (b"Rar!\x1a\x07\x00", b"Rar!\x1a\x07\x01\x00")  # RAR 4.x marker block, RAR 5.0 signature
+PASSWORD_ENV_PREFIX = "CASEFILE_ARCHIVE_PASSWORD_"
+PASSWORD_CONN_PREFIX = "casefile_archive_"
 _WORKBOOK_EXTENSIONS = {".xlsx", ".xlsm", ".docx", ".pptx"}
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
@@ -68,7 +86,7 @@ class Refused(Exception):
 
 
 def archive_kind(path: Path, name: str | None = None) -> str | None:
-    """``zip``, ``tar``, ``gz``, ``7z`` or ``None`` (not an archive), from the bytes, then the name.
+    """``zip``, ``tar``, ``gz``, ``7z``, ``rar`` or ``None`` (not an archive), from the bytes, then the name.
 
     A zip whose name ends ``.xlsx``/``.xlsm`` is a workbook, not an archive.
     """
@@ -80,6 +98,8 @@ def archive_kind(path: Path, name: str | None = None) -> str | None:
         return None if PurePosixPath(lower).suffix in _WORKBOOK_EXTENSIONS else "zip"
     if head.startswith(_7Z_MAGIC):
         return "7z"
+    if head.startswith(_RAR_MAGIC):
+        return "rar"
     if len(head) >= 262 and head[257:262] == b"ustar":
         return "tar"
     if head.startswith((_GZ_MAGIC, _BZ2_MAGIC, _XZ_MAGIC)):
@@ -91,6 +111,31 @@ def archive_kind(path: Path, name: str | None = None) -> str | None:
         except (tarfile.TarError, OSError, EOFError):
             return "gz" if head.startswith(_GZ_MAGIC) else None
     return None
+
+
+def seizure_passwords(seizure_id: str, environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """The passwords the investigators gave for one seizure's encrypted archives (a secret).
+
+    Looked up in the environment first, ``CASEFILE_ARCHIVE_PASSWORD_<SEIZURE>`` (the seizure id upper
+    case, every character other than A-Z and 0-9 as ``_``; several passwords one a line), then in an
+    Airflow connection ``casefile_archive_<seizure>`` (lower case, same folding), its password
+    field (Airflow's secrets backends and ``AIRFLOW_CONN_*`` apply). Never from a config file
+    (STYLE.md rule 6); the value is never logged.
+
+    Returns:
+        The passwords, in the order given; ``()`` when none is set.
+    """
+    environ = os.environ if environ is None else environ
+    key = re.sub(r"[^A-Z0-9]", "_", seizure_id.upper())
+    value = environ.get(PASSWORD_ENV_PREFIX + key)
+    if value is None:
+        try:
+            from airflow.sdk import BaseHook  # only inside an Airflow deployment
+
+            value = BaseHook.get_connection(PASSWORD_CONN_PREFIX + key.lower()).password
+        except Exception:  # noqa: BLE001 - no Airflow, no such connection: no password
+            value = None
+    return tuple(p for p in (value or "").splitlines() if p)
 
 
 def refuse_name(name: str) -> str | None:
@@ -186,7 +231,8 @@ def _suffix(name: str) -> str:
 
 def expand_archive(entry: dict[str, Any], local: Path, work_dir: Path, limits: ArchiveLimits, *,
                    depth: int = 1, seizure: dict[str, int] | None = None,
-                   seen: dict[str, str] | None = None) -> tuple[str | None, list[dict[str, Any]]]:
+                   seen: dict[str, str] | None = None,
+                   passwords: Sequence[str] = ()) -> tuple[str | None, list[dict[str, Any]]]:
     """Expand one archive item into member items and refusals, recursively.
 
     Args:
@@ -200,6 +246,8 @@ def expand_archive(entry: dict[str, Any], local: Path, work_dir: Path, limits: A
         seen: SHA-256 → item path of the items met so far in the seizure; a member byte-identical
             to one of them is a duplicate (``status = "duplicate"``, ``duplicate_of``): its file is
             removed and, if it is an archive, it is not expanded again.
+        passwords: the seizure's archive passwords (:func:`seizure_passwords`), tried in order on
+            every encrypted member; none given: encrypted members are refused ``password_missing``.
 
     Returns:
         ``(kind, members)``: the archive kind, ``None`` if ``local`` is not an archive; each member
@@ -223,10 +271,11 @@ def expand_archive(entry: dict[str, Any], local: Path, work_dir: Path, limits: A
     done: list[tuple[dict[str, Any], Path | None, dict[str, Any] | str]] = []
     try:
         if kind == "7z":
-            done = _7z_expand(local, entry, out_dir, limits, base_of, seizure)
+            done = _7z_expand(local, entry, out_dir, limits, base_of, seizure, passwords)
         else:
-            readers = {"zip": _zip_members, "tar": _tar_members, "gz": _gz_members}
-            for ordinal, (member_path, name_encoding, opener) in enumerate(readers[kind](local, entry, limits), start=1):
+            readers = {"zip": _zip_members, "tar": _tar_members, "gz": _gz_members, "rar": _rar_members}
+            members = readers[kind](local, entry, limits, passwords) if kind in ("zip", "rar") else readers[kind](local, entry, limits)
+            for ordinal, (member_path, name_encoding, opener) in enumerate(members, start=1):
                 base = base_of(member_path, name_encoding)
                 if ordinal > limits.max_members:
                     done.append((base, None, "too_many_members"))
@@ -244,7 +293,7 @@ def expand_archive(entry: dict[str, Any], local: Path, work_dir: Path, limits: A
                     done.append((base, dest, opener(dest, budget).close()))
                 except Refused as exc:
                     done.append((base, None, exc.args[0]))
-                except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError, ValueError, RuntimeError, zlib.error):
+                except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError, ValueError, RuntimeError, zlib.error, _RarError):
                     dest.unlink(missing_ok=True)
                     done.append((base, None, "corrupt_member"))
     except Refused as exc:
@@ -265,7 +314,8 @@ def expand_archive(entry: dict[str, Any], local: Path, work_dir: Path, limits: A
                               rows_read=0, records=0, rows_quarantined=0)
                 continue
         if depth < limits.max_depth:
-            nested_kind, nested = expand_archive(member, dest, work_dir, limits, depth=depth + 1, seizure=seizure, seen=seen)
+            nested_kind, nested = expand_archive(member, dest, work_dir, limits, depth=depth + 1, seizure=seizure, seen=seen,
+                                                 passwords=passwords)
             if nested_kind is not None:
                 member["archive_kind"] = nested_kind
                 results.extend(nested)
@@ -285,9 +335,39 @@ def _refused(base: dict[str, Any], reason: str) -> dict[str, Any]:
 Opener = Any  # Callable[[Path, dict], _Writer] or a refusal reason (str)
 
 
-def _zip_members(local: Path, entry: dict[str, Any], limits: ArchiveLimits) -> Iterator[tuple[str, str, Opener]]:
+def _with_password(dest: Path, limits: ArchiveLimits, compressed: int | None, budget: dict[str, int],
+                   passwords: Sequence[str], copy: Any, wrong: tuple[type[BaseException], ...]) -> _Writer:
+    """Write an encrypted member with the first password that opens it.
+
+    ``copy(writer, password)`` writes the member's bytes; it raises one of ``wrong`` for a wrong
+    password (the format's password check, or the data's CRC/HMAC failing: ZipCrypto's check byte
+    passes 1 wrong password in 256). The bytes of a failed try leave the budget again.
+    """
+    if not passwords:
+        raise Refused("password_missing")
+    for password in passwords:
+        w = _Writer(dest, limits, compressed, budget)
+        try:
+            copy(w, password)
+            return w
+        except Refused:
+            w.discard()
+            raise
+        except wrong:
+            budget["written"] -= w.size
+            w.discard()
+        except BaseException:
+            w.discard()
+            raise
+    raise Refused("password_wrong")
+
+
+def _zip_members(local: Path, entry: dict[str, Any], limits: ArchiveLimits,
+                 passwords: Sequence[str] = ()) -> Iterator[tuple[str, str, Opener]]:
+    import pyzipper  # AES zip (and ZipCrypto): a zipfile.ZipFile subclass
+
     try:
-        zf = zipfile.ZipFile(local)
+        zf = pyzipper.AESZipFile(local)
     except (zipfile.BadZipFile, OSError) as exc:
         raise Refused("corrupt_archive") from exc
     with zf:
@@ -307,8 +387,8 @@ def _zip_members(local: Path, entry: dict[str, Any], limits: ArchiveLimits) -> I
                 why = "link_member"
             elif why is None and mode and not stat.S_ISREG(mode) and stat.S_IFMT(mode):
                 why = "special_member"
-            elif why is None and info.flag_bits & 0x1:
-                why = "encrypted_member"
+            elif why is None and info.flag_bits & 0x1 and not passwords:
+                why = "password_missing"
             elif why is None and info.file_size > limits.max_member_bytes:
                 why = "member_too_large"
             elif why is None and info.file_size > limits.ratio_floor_bytes and info.file_size > limits.max_ratio * max(1, info.compress_size):
@@ -319,6 +399,14 @@ def _zip_members(local: Path, entry: dict[str, Any], limits: ArchiveLimits) -> I
                 continue
 
             def opener(dest: Path, budget: dict[str, int], info: zipfile.ZipInfo = info) -> _Writer:
+                if info.flag_bits & 0x1:
+                    def copy(w: _Writer, password: str) -> None:
+                        with zf.open(info, pwd=password.encode("utf-8")) as src:
+                            w.copy_from(src)
+
+                    # RuntimeError: the password check failed; BadZipFile: the CRC or AES HMAC did
+                    return _with_password(dest, limits, info.compress_size, budget, passwords, copy,
+                                          (RuntimeError, zipfile.BadZipFile))
                 w = _Writer(dest, limits, info.compress_size, budget)
                 try:
                     with zf.open(info) as src:
@@ -399,21 +487,169 @@ def _gz_members(local: Path, entry: dict[str, Any], limits: ArchiveLimits) -> It
     yield member, "", opener
 
 
-def _7z_expand(local: Path, entry: dict[str, Any], out_dir: Path, limits: ArchiveLimits,
-               base_of: Any, seizure: dict[str, int] | None = None) -> list[tuple[dict[str, Any], Path | None, dict[str, Any] | str]]:
+class _RarError(Exception):
+    """Stands for rarfile's errors in the except clauses until rarfile is imported (lazy import)."""
+
+
+def _rar_errors() -> tuple[type[BaseException], ...]:
+    import rarfile
+
+    return (rarfile.Error, _RarError)
+
+
+def _rar_open(rf: Any, info: Any, password: str | None) -> Any:
+    """The data of exactly this member. ``RarFile.open`` looks a member up by its *name*, so with
+    two members of one name it reads the last one's bytes for the first: the parser's ``open``
+    takes the header itself (rarfile 4.5, pinned; tests/unit/test_intake_format_rar.py checks it)."""
+    return rf._file_parser.open(info, password)
+
+
+def _rar_members(local: Path, entry: dict[str, Any], limits: ArchiveLimits,
+                 passwords: Sequence[str] = ()) -> Iterator[tuple[str, str, Opener]]:
+    """Members of a RAR 4 or RAR 5 archive (rarfile; encrypted or compressed data through unar).
+
+    Links are refused from the header, before any data is read: a RAR 5 file system redirection
+    record (symlink, junction, hard link, file copy: rarfile would read the *target*'s bytes for a
+    hard link or a copy) or a Unix ``S_IFLNK`` mode (RAR 4 symlinks). Archives with encrypted
+    headers (``rar -hp``) are opened with the first password that reads them.
+    """
+    import rarfile
+
+    rarfile.tool_setup(unrar=False, unar=True, bsdtar=False, sevenzip=False, sevenzip2=False, force=True)
+    errors = _rar_errors()
+    try:
+        # errors="strict": a truncated or damaged header block refuses the archive (rarfile's default
+        # stops silently and lists only the members before the damage)
+        rf = rarfile.RarFile(local, errors="strict")
+    except (*errors, OSError, EOFError) as exc:
+        raise Refused("corrupt_archive") from exc
+    if rf._file_parser.has_header_encryption():
+        # rar -hp: the member headers themselves are encrypted; setpassword() parses them again
+        # (not covered by a generated test: our writer does not encrypt headers)
+        if not passwords:
+            raise Refused("password_missing")
+        for password in passwords:
+            try:
+                rf.setpassword(password)
+                if rf.infolist():
+                    break
+            except errors:
+                continue
+        else:
+            raise Refused("password_wrong")
+    with rf:
+        seen: set[str] = set()
+        links: set[str] = set()
+        for info in rf.infolist():
+            name = info.filename
+            if info.is_dir() and not info.file_size:
+                continue
+            mode = info.mode or 0
+            why = refuse_name(name)
+            parents = {"/".join(name.split("/")[:i]) for i in range(1, name.count("/") + 1)}
+            if info.file_redir is not None or info.is_symlink() or stat.S_ISLNK(mode):
+                links.add(name.rstrip("/"))
+                why = why or "link_member"
+            elif why is None and parents & links:
+                why = "path_through_link"
+            elif why is None and info.is_dir():
+                why = "directory_with_data"
+            elif why is None and name in seen:
+                why = "duplicate_member_name"
+            elif why is None and info.flags & rarfile.RAR_FILE_SPLIT_BEFORE:
+                why = "corrupt_member"  # the rest of a member split over volumes: its first part is elsewhere
+            elif why is None and info.needs_password() and not passwords:
+                why = "password_missing"
+            elif why is None and info.file_size > limits.max_member_bytes:
+                why = "member_too_large"
+            elif why is None and info.file_size > limits.ratio_floor_bytes \
+                    and info.file_size > limits.max_ratio * max(1, info.compress_size):
+                why = "compression_ratio"
+            seen.add(name)
+            if why is not None:
+                yield name, "utf-8", why
+                continue
+
+            def opener(dest: Path, budget: dict[str, int], info: Any = info) -> _Writer:
+                if info.needs_password():
+                    def copy(w: _Writer, password: str) -> None:
+                        with _rar_open(rf, info, password) as src:
+                            w.copy_from(src)
+
+                    # RAR 5 checks the password against its check value; RAR 4 only by the CRC
+                    return _with_password(dest, limits, info.compress_size, budget, passwords, copy, (*errors, OSError))
+                w = _Writer(dest, limits, info.compress_size, budget)
+                try:
+                    with _rar_open(rf, info, None) as src:
+                        w.copy_from(src)
+                except errors as exc:
+                    w.discard()
+                    raise _RarError(type(exc).__name__) from exc
+                except BaseException:
+                    w.discard()
+                    raise
+                return w
+
+            yield name, "utf-8", opener
+
+
+class _WrongPassword(Exception):
+    """An encrypted 7z that did not open or decode with the password tried."""
+
+
+def _7z_expand(local: Path, entry: dict[str, Any], out_dir: Path, limits: ArchiveLimits, base_of: Any,
+               seizure: dict[str, int] | None = None,
+               passwords: Sequence[str] = ()) -> list[tuple[dict[str, Any], Path | None, dict[str, Any] | str]]:
+    """Members of a 7z archive; an encrypted one (AES-256, data or headers) with the first of
+    ``passwords`` that decodes it, else the archive is refused (``password_missing``,
+    ``password_wrong``: with 7z a wrong key shows as a failed decode or CRC, so a corrupt
+    encrypted archive is also ``password_wrong``)."""
+    import py7zr
+
+    try:
+        with py7zr.SevenZipFile(local, mode="r") as probe:
+            encrypted = probe.needs_password()
+    except py7zr.exceptions.PasswordRequired:
+        encrypted = True  # encrypted headers (7z -mhe=on): not even the names without the key
+    except (py7zr.exceptions.Bad7zFile, OSError, EOFError) as exc:
+        raise Refused("corrupt_archive") from exc
+    if not encrypted:
+        return _7z_extract(local, out_dir, limits, base_of, seizure, None)
+    if not passwords:
+        raise Refused("password_missing")
+    items_before = seizure["items"] if seizure is not None else 0
+    for password in passwords:
+        try:
+            return _7z_extract(local, out_dir, limits, base_of, seizure, password)
+        except _WrongPassword:
+            if seizure is not None:
+                seizure["items"] = items_before
+    raise Refused("password_wrong")
+
+
+def _7z_extract(local: Path, out_dir: Path, limits: ArchiveLimits, base_of: Any, seizure: dict[str, int] | None,
+                password: str | None) -> list[tuple[dict[str, Any], Path | None, dict[str, Any] | str]]:
     """Members of a 7z archive, extracted in one pass (7z is solid: one member at a time would
     decompress the block again for each) through py7zr's writer factory, so that every byte goes
-    through the same limits and hashes as the other formats and nothing is written by name."""
+    through the same limits and hashes as the other formats and nothing is written by name.
+
+    Raises:
+        _WrongPassword: with ``password`` given, the archive did not open or a member did not decode.
+    """
     import py7zr
     from py7zr.io import Py7zIO, WriterFactory
 
     try:
-        archive = py7zr.SevenZipFile(local, mode="r")
+        archive = py7zr.SevenZipFile(local, mode="r", password=password)
     except (py7zr.exceptions.Bad7zFile, OSError, EOFError) as exc:
+        if password is not None:
+            raise _WrongPassword from exc
         raise Refused("corrupt_archive") from exc
+    except Exception as exc:  # noqa: BLE001 - a wrong key decodes encrypted headers into anything (TypeError...)
+        if password is None:
+            raise
+        raise _WrongPassword from exc
     with archive:
-        if archive.needs_password():
-            raise Refused("encrypted_member")
         infos = [i for i in archive.list() if not i.is_directory]
         if len(infos) > limits.max_members:
             raise Refused("too_many_members")
@@ -492,11 +728,15 @@ def _7z_expand(local: Path, entry: dict[str, Any], out_dir: Path, limits: Archiv
         if plan:
             try:
                 archive.extract(targets=list(plan), factory=_Factory())
-            except (py7zr.exceptions.Bad7zFile, py7zr.exceptions.CrcError, OSError, EOFError, ValueError) as exc:
+            except Exception as exc:  # noqa: BLE001 - sorted below: corrupt, or a wrong key (LZMAError...)
+                for name in plan:
+                    Path(plan[name]).unlink(missing_ok=True)
+                if password is not None:
+                    raise _WrongPassword from exc
+                if not isinstance(exc, (py7zr.exceptions.Bad7zFile, py7zr.exceptions.CrcError, OSError, EOFError, ValueError)):
+                    raise
                 for name in plan:
                     done.setdefault(name, "corrupt_member")
-                    Path(plan[name]).unlink(missing_ok=True)
-                    _ = exc
         result = []
         for base, dest, why in out:
             if dest is None:

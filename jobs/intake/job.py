@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import logging
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from jobs.common.custody import Ledger
 from jobs.common.errors import LedgerError
 from jobs.engine.schemas import QUARANTINE, RAW_RECORD
 from jobs.engine.stage import Stage, StageResult, StageRun
-from jobs.intake.archives import expand_archive
+from jobs.intake.archives import expand_archive, seizure_passwords
 from jobs.intake.evidence import MANIFEST_KEY, folder_refusals, register_evidence, register_seal, verify_item
 from jobs.intake.refusals import TOO_MANY_ITEMS, refused_fields
 from jobs.intake.worker import parse_item_to_parquet, write_empty_parts
@@ -36,7 +37,7 @@ STAGE = "intake"
 
 
 def expand_items(originals: list[dict[str, Any]], work_dir: Path, limits: ArchiveLimits,
-                 max_items: int | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+                 max_items: int | None = None, passwords: Sequence[str] = ()) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Expand archives and list what to parse.
 
     Args:
@@ -45,6 +46,7 @@ def expand_items(originals: list[dict[str, Any]], work_dir: Path, limits: Archiv
         limits: archive limits.
         max_items: items per seizure (``intake.max_items``; ``None``: no limit): originals and
             archive members beyond it are refused (``too_many_items``).
+        passwords: the seizure's archive passwords (:func:`jobs.intake.archives.seizure_passwords`).
 
     Returns:
         ``(entries, items)``: every evidence item in order (each original, then the members of an
@@ -67,7 +69,7 @@ def expand_items(originals: list[dict[str, Any]], work_dir: Path, limits: Archiv
                             "format": f"duplicate_of:{first}", "rows_read": 0, "records": 0, "rows_quarantined": 0})
             continue
         local = Path(entry["local_path"])
-        kind, members = expand_archive(entry, local, work_dir, limits, seizure=seizure, seen=seen)
+        kind, members = expand_archive(entry, local, work_dir, limits, seizure=seizure, seen=seen, passwords=passwords)
         if kind is None:
             entries.append(dict(entry))
             continue
@@ -144,7 +146,8 @@ class IntakeStage(Stage):
         settings = run.config.intake
         extracted = Path(attempt_path) / "_extracted"
         originals = [{**entry, "local_path": str(verify_item(run.storage, run.ctx.case_id, run.ctx.seizure_id, entry))} for entry in register]
-        entries, items = expand_items(originals, extracted, settings.archives, settings.max_items)
+        entries, items = expand_items(originals, extracted, settings.archives, settings.max_items,
+                                      passwords=seizure_passwords(run.ctx.seizure_id))
         # Links and FIFOs of the evidence folder: listed, never opened (jobs.intake.refusals).
         entries.extend({**r, "index": None, "bytes": None, **refused_fields(r["refusal_reason"])}
                        for r in folder_refusals(run.storage, run.ctx.case_id, run.ctx.seizure_id))

@@ -60,7 +60,7 @@ ITEM_REASONS: frozenset[str] = frozenset({SYMLINK, SPECIAL_FILE, TOO_MANY_ITEMS,
 #: Archive member refusal codes (the table of :mod:`jobs.intake.archives`).
 ARCHIVE_REASONS: frozenset[str] = frozenset({
     "path_traversal", "absolute_path", "drive_letter", "backslash_in_path", "invalid_name", "link_member",
-    "path_through_link", "special_member", "encrypted_member", "member_too_large", "archive_too_large",
+    "path_through_link", "special_member", "encrypted_member", "password_missing", "password_wrong", "member_too_large", "archive_too_large",
     "compression_ratio", "too_many_members", "nesting_too_deep", "corrupt_member", "corrupt_archive",
     "directory_with_data", "duplicate_member_name", TOO_MANY_ITEMS})
 ALL_REASONS: frozenset[str] = ITEM_REASONS | ARCHIVE_REASONS
