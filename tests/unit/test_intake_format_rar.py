@@ -13,8 +13,8 @@ import subprocess
 
 import libarchive
 import pytest
-
 from intake_support import digests, run_intake
+
 from jobs.synth.items.rar import RarMember, rar4_bytes, rar5_bytes
 
 CSV = "姓名,手机号\n张三,13912345678\n李四,013912345679\n".encode("utf-8")
