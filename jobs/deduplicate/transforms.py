@@ -185,9 +185,6 @@ def exact_duplicates(df: DataFrame, category_keys: Sequence[str]) -> tuple[DataF
         .withColumn("cluster_size", F.count(F.lit(1)).over(w_all))
         .withColumn("distinct_rows", F.size(F.collect_set("row_key").over(w_all)).cast("long"))
         .withColumn("_min_rank", F.min("category_rank").over(w_all))
-        # Computed once: the survivors and the links both come from here, and without it the
-        # links sort every record again (issue 14).
-        .localCheckpoint()
     )
     categories = F.array(*[F.lit(k) for k in category_keys])
     unique = (
@@ -265,17 +262,13 @@ def apply_probable_clusters(unique: DataFrame, clusters: DataFrame, category_key
     the record's own category outside any cluster.
     """
     c = clusters.select("record_id", "cluster_id", F.col("survivor_record_id").alias("probable_survivor_record_id"))
-    # The cluster's rank from its members only, then one broadcast join: a window over
-    # ``cluster_id`` would put every record outside a cluster (NULL, ~94 % of rows) in one task.
-    ranks = (c.join(unique.select("record_id", "category_rank"), "record_id")
-             .groupBy("cluster_id").agg(F.min("category_rank").alias("_cluster_rank")))
-    members = c.join(ranks, "cluster_id").select("record_id", "probable_survivor_record_id", "_cluster_rank", "cluster_id")
-    joined = unique.join(F.broadcast(members), "record_id", "left")
+    joined = unique.join(c, "record_id", "left")
+    w = Window.partitionBy("cluster_id")
     keys = F.array(*[F.lit(k) for k in category_keys])
-    rank = F.when(F.col("cluster_id").isNull(), F.col("category_rank")).otherwise(F.col("_cluster_rank"))
+    rank = F.when(F.col("cluster_id").isNull(), F.col("category_rank")).otherwise(F.min("category_rank").over(w))
     lower = F.when(F.col("probable_survivor_record_id").isNull() | (F.col("probable_survivor_record_id") == F.col("record_id")),
                    F.element_at(keys, rank + 1))
-    return joined.withColumn("lower_category", lower).drop("cluster_id", "_cluster_rank")
+    return joined.withColumn("lower_category", lower).drop("cluster_id")
 
 
 # ----------------------------------------------------------------------------------- the whole stage
@@ -312,7 +305,7 @@ def deduplicate(records: DataFrame, rules: Sequence[CategoryRule], settings, cou
     keyed = with_content_key(with_row_key(records, counting.get("row_identifier_columns") or ()))
     keyed = assign_categories(keyed, rules, item_categories, paths)
     unique, exact = exact_duplicates(keyed, keys)
-    unique = classify_records(unique, counting, CANONICAL_FIELDS)  # over the checkpoint of exact_duplicates
+    unique = classify_records(unique, counting, CANONICAL_FIELDS).localCheckpoint()
     result = probable_duplicates(unique.where(F.col("count_status") == "counted"), settings)
     unique = apply_probable_clusters(unique, result.clusters, keys)
     level_cols = [f"level_{c.name}" for c in settings.comparisons]
