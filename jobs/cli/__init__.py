@@ -135,7 +135,7 @@ def build_parser(*, raise_usage_errors: bool = False) -> argparse.ArgumentParser
     return p
 
 
-COMMANDS = ("synth", "run", "rerun", "status", "pull", "verify", "airflow-init", "storage-init", "package", "case-report", "review")
+COMMANDS = ("synth", "run", "rerun", "status", "review", "pull", "verify", "airflow-init", "storage-init", "package", "case-report")
 
 
 def _command_of(argv: list[str]) -> str:

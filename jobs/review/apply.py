@@ -134,6 +134,7 @@ def apply_review(unique: DataFrame, links: DataFrame, result, settings, category
 def _rebuild(spark, base: DataFrame, edges: list, settings, label_names: list[str], constrained_clusters) -> tuple[DataFrame, DataFrame]:
     """Clusters and one link per probable duplicate from ``edges``, as :func:`jobs.deduplicate.linkage.probable_duplicates`
     builds them (same survivor order, same strongest-link choice, same cannot-link rule)."""
+    from jobs.deduplicate.linkage.clustering import survivor_rows
     rid = settings.record_id
     order_cols = [c for c in settings.order_by if c != rid]
     members = sorted({e["record_id_l"] for e in edges} | {e["record_id_r"] for e in edges})
@@ -150,27 +151,8 @@ def _rebuild(spark, base: DataFrame, edges: list, settings, label_names: list[st
         info = {r[rid]: r for r in base.where(F.col(rid).isin(members)).select(rid, *order_cols, *exprs).collect()}
     identifiers: Mapping[str, Mapping[str, Any]] = {v: {c: info[v][f"_ident_{c}"] for c in ident_cols} for v in members}
     cluster_of, _ = constrained_clusters([(float(e["match_weight"]), e["record_id_l"], e["record_id_r"]) for e in edges], identifiers)
-    groups: dict[str, list[str]] = {}
-    for v, c in cluster_of.items():
-        groups.setdefault(c, []).append(v)
-    sort_key = lambda v: (tuple(("" if info[v][c] is None else info[v][c]) for c in order_cols), v)  # noqa: E731
-    best: dict[str, tuple] = {}
-    for e in sorted(edges, key=lambda e: (-float(e["match_weight"]), e["record_id_l"], e["record_id_r"])):
-        a, b = e["record_id_l"], e["record_id_r"]
-        if cluster_of[a] != cluster_of[b]:
-            continue
-        for x, y in ((a, b), (b, a)):
-            if x not in best:
-                best[x] = (y, float(e["match_weight"]), float(e["match_probability"]), *[e[k] for k in label_names])
-    cluster_rows, link_rows = [], []
-    for c, vs in sorted(groups.items()):
-        if len(vs) < 2:
-            continue
-        survivor = min(vs, key=sort_key)
-        for v in sorted(vs):
-            cluster_rows.append((v, c, survivor, len(vs)))
-            if v != survivor:
-                link_rows.append((v, survivor, *best[v], c, len(vs)))
+    order_key = {v: (tuple(("" if info[v][c] is None else info[v][c]) for c in order_cols), v) for v in members}
+    cluster_rows, link_rows = survivor_rows(edges, cluster_of, order_key, label_names)
     clusters = spark.createDataFrame(cluster_rows, "record_id string, cluster_id string, survivor_record_id string, cluster_size long")
     links = spark.createDataFrame(link_rows, "record_id string, survivor_record_id string, linked_record_id string, match_weight double, "
                                   "match_probability double, " + ", ".join(f"{k} string" for k in label_names) + ", cluster_id string, cluster_size long")

@@ -198,11 +198,9 @@ def upload_seizure(storage, case_id: str, seizure_id: str, evidence: Path, seizu
     storage.write_bytes("evidence", paths.ready_marker(case_id, seizure_id), json.dumps({"seizure_date": seizure_date}).encode())
 
 
-# Export failed on the cluster path (2026-12-02): the package zip the stages import from lacked
-# jobs/export/catalog.yaml (FileNotFoundError in the export driver); fixed in build_package_zip and
-# guarded by tests/integration/test_package_zip.py. The mark stays, non-strict, until one clean pass
-# of this test on main is on record (an XPASS in the CI log); remove it then.
-@pytest.mark.xfail(reason="cluster export: root cause fixed (package zip without catalog.yaml); awaiting one clean pass", strict=False)
+# Export failed on the cluster path on 2026-12-02 (the package zip lacked jobs/export/catalog.yaml);
+# fixed in build_package_zip and guarded by tests/integration/test_package_zip.py; this test then
+# passed on a clean clone (CI preview of c4ec819).
 def test_watch_triggers_one_run_per_seizure_on_the_cluster(baseline, deployment, s3_server, tmp_path):
     from jobs.common import paths
     from jobs.common.config import load_config

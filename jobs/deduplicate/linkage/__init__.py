@@ -58,7 +58,7 @@ from pyspark.sql import functions as F
 
 from jobs.common.linkage import LinkageSettings
 from jobs.deduplicate.linkage.blocking import blocking_columns, candidate_pairs, sample_pairs
-from jobs.deduplicate.linkage.clustering import constrained_clusters
+from jobs.deduplicate.linkage.clustering import constrained_clusters, survivor_rows
 from jobs.deduplicate.linkage.comparisons import compare_pairs, level_labels, side_columns
 from jobs.deduplicate.linkage.em import FittedModel, comparison_patterns, estimate_u, fit_em
 from jobs.deduplicate.linkage.scoring import score_pairs
@@ -129,27 +129,8 @@ def probable_duplicates(df: DataFrame, settings: LinkageSettings) -> ProbableRes
         info = {r[rid]: r for r in rows}
     identifiers = {v: {c: info[v][f"_ident_{c}"] for c in settings.distinct_identifiers} for v in members}
     cluster_of, refused = constrained_clusters([(float(e["match_weight"]), e["record_id_l"], e["record_id_r"]) for e in edges], identifiers)
-    groups: dict[str, list[str]] = {}
-    for v, c in cluster_of.items():
-        groups.setdefault(c, []).append(v)
-    sort_key = lambda v: (tuple(("" if info[v][c] is None else info[v][c]) for c in order_cols), v)  # noqa: E731
-    cluster_rows, link_rows = [], []
-    best: dict[str, tuple] = {}
-    for e in sorted(edges, key=lambda e: (-float(e["match_weight"]), e["record_id_l"], e["record_id_r"])):
-        a, b = e["record_id_l"], e["record_id_r"]
-        if cluster_of[a] != cluster_of[b]:
-            continue
-        for x, y in ((a, b), (b, a)):
-            if x not in best:
-                best[x] = (y, float(e["match_weight"]), float(e["match_probability"]), *[e[k] for k in label_names])
-    for c, vs in sorted(groups.items()):
-        if len(vs) < 2:
-            continue
-        survivor = min(vs, key=sort_key)
-        for v in sorted(vs):
-            cluster_rows.append((v, c, survivor, len(vs)))
-            if v != survivor:
-                link_rows.append((v, survivor, *best[v], c, len(vs)))
+    order_key = {v: (tuple(("" if info[v][c] is None else info[v][c]) for c in order_cols), v) for v in members}
+    cluster_rows, link_rows = survivor_rows(edges, cluster_of, order_key, label_names)
     clusters = spark.createDataFrame(cluster_rows, "record_id string, cluster_id string, survivor_record_id string, cluster_size long")
     links = spark.createDataFrame(link_rows, "record_id string, survivor_record_id string, linked_record_id string, match_weight double, "
                                   "match_probability double, " + ", ".join(f"{k} string" for k in label_names)
@@ -174,7 +155,7 @@ def probable_duplicates(df: DataFrame, settings: LinkageSettings) -> ProbableRes
         "near_threshold_pairs": int(agg["near_threshold_pairs"] or 0),
         "near_threshold_linked": int(agg["near_threshold_linked"] or 0),
         "links_refused_in_clustering": refused,
-        "probable_clusters": sum(1 for vs in groups.values() if len(vs) > 1),
+        "probable_clusters": len({row[1] for row in cluster_rows}),
         "probable_duplicates": len(link_rows),
         "blocking": [{**{k: int(v or 0) for k, v in r.items()}, "rule": list(settings.blocking_rules[r["blocking_rule"]])} for r in block_rows],
         "threshold_match_probability": settings.threshold_match_probability,

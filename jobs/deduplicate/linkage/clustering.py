@@ -55,3 +55,46 @@ def constrained_clusters(edges: Sequence[tuple[float, str, str]], identifiers: M
     for v in parent:
         groups.setdefault(find(v), []).append(v)
     return {v: min(vs) for vs in groups.values() for v in vs}, refused
+
+
+def survivor_rows(edges: Sequence[Mapping], cluster_of: Mapping[str, str], order_key: Mapping[str, tuple],
+                  label_names: Sequence[str]) -> tuple[list[tuple], list[tuple]]:
+    """The rows of the ``clusters`` and probable ``links`` tables from the clustered linked pairs.
+
+    Args:
+        edges: the linked pairs, each a mapping with ``record_id_l``, ``record_id_r`` (str),
+            ``match_weight``, ``match_probability`` (float) and one comparison-level label per name in
+            ``label_names``.
+        cluster_of: record id → cluster id (:func:`constrained_clusters`).
+        order_key: record id → its survivor sort key (``settings.order_by`` values, ``None`` as ``""``,
+            then the id): the first record of a cluster in that order survives.
+        label_names: the level-label keys of ``edges``, in the links table's column order.
+
+    Returns:
+        ``(cluster_rows, link_rows)``: ``(record_id, cluster_id, survivor_record_id, cluster_size)`` for
+        every member of a cluster of two or more; ``(record_id, survivor_record_id, linked_record_id,
+        match_weight, match_probability, *labels, cluster_id, cluster_size)`` for every non-survivor, its
+        linked record being the other end of its strongest link inside the cluster (ties broken by the
+        ids), so the output does not depend on the order of ``edges``.
+    """
+    groups: dict[str, list[str]] = {}
+    for v, c in cluster_of.items():
+        groups.setdefault(c, []).append(v)
+    best: dict[str, tuple] = {}
+    for e in sorted(edges, key=lambda e: (-float(e["match_weight"]), e["record_id_l"], e["record_id_r"])):
+        a, b = e["record_id_l"], e["record_id_r"]
+        if cluster_of[a] != cluster_of[b]:
+            continue
+        for x, y in ((a, b), (b, a)):
+            if x not in best:
+                best[x] = (y, float(e["match_weight"]), float(e["match_probability"]), *[e[k] for k in label_names])
+    cluster_rows, link_rows = [], []
+    for c, vs in sorted(groups.items()):
+        if len(vs) < 2:
+            continue
+        survivor = min(vs, key=lambda v: order_key[v])
+        for v in sorted(vs):
+            cluster_rows.append((v, c, survivor, len(vs)))
+            if v != survivor:
+                link_rows.append((v, survivor, *best[v], c, len(vs)))
+    return cluster_rows, link_rows
