@@ -32,6 +32,10 @@ class IntakeResult:
     quarantine: list[dict[str, Any]]     # quarantined rows (QUARANTINE rows), part order
     refusals: list[dict[str, Any]]       # refused items (path, refusal_reason, ...)
 
+    def __iter__(self):
+        """Unpack as ``items, entries, raw, quarantine, refusals`` (the per-format tests do)."""
+        return iter((self.items, self.entries, self.raw, self.quarantine, self.refusals))
+
 
 def read_parts(folder: Path) -> list[dict[str, Any]]:
     """Every row of the Parquet parts in ``folder`` (part order); ``[]`` when there is none."""
@@ -53,9 +57,18 @@ def write_seizure(folder: Path, files: dict[str, bytes]) -> list[dict[str, Any]]
     return originals
 
 
-def run_intake(tmp_path: Path, files: dict[str, bytes], *, synonyms: dict[str, list[str]],
+# The four headers the per-format tests write; the corpus and hostile tests pass their own.
+SYNONYMS = {"name": ["姓名"], "id_number": ["身份证号"], "phone": ["手机号"], "address": ["地址"]}
+
+
+def digests(data: bytes) -> dict[str, str]:
+    """SHA-256 and MD5 of ``data``, computed here by hashlib (the independent side of a hash check)."""
+    return {"sha256": hashlib.sha256(data).hexdigest(), "md5": hashlib.md5(data).hexdigest()}
+
+
+def run_intake(tmp_path: Path, files: dict[str, bytes], *, synonyms: dict[str, list[str]] = SYNONYMS,
                limits: ArchiveLimits | None = None, settings: dict | None = None,
-               max_items: int | None = None) -> IntakeResult:
+               max_items: int | None = None, passwords: tuple[str, ...] = ()) -> IntakeResult:
     """Intake of ``files`` as one seizure (``tmp_path/evidence``, attempt in ``tmp_path/attempt``).
 
     Args:
@@ -63,6 +76,7 @@ def run_intake(tmp_path: Path, files: dict[str, bytes], *, synonyms: dict[str, l
         limits: archive limits; default those of ``settings`` (``IntakeSettings.from_dict``).
         settings: intake settings as a dict (``IntakeSettings.to_dict`` keys), passed to the parser.
         max_items: ``intake.max_items``.
+        passwords: the seizure's archive passwords, tried in order (``archives.seizure_passwords``).
 
     Raises:
         LedgerError: an item's ledgers do not balance (from ``evidence_item_entries``).
@@ -70,7 +84,7 @@ def run_intake(tmp_path: Path, files: dict[str, bytes], *, synonyms: dict[str, l
     originals = write_seizure(tmp_path / "evidence", files)
     out = tmp_path / "attempt"
     limits = limits or IntakeSettings.from_dict(settings).archives
-    entries, items = expand_items(originals, out / "_extracted", limits, max_items)
+    entries, items = expand_items(originals, out / "_extracted", limits, max_items, passwords=passwords)
     parsed = [parse_item_to_parquet(item, str(out), synonyms, settings) for item in items]
     evidence_items, _, refusals = evidence_item_entries(entries, parsed)
     raw = read_parts(out / "raw_records") if items else []

@@ -15,7 +15,7 @@ import subprocess
 import py7zr
 import pytest
 import pyzipper
-from intake_support import digests, run_intake
+from factories import digests, run_intake
 
 from jobs.intake.archives import seizure_passwords
 from jobs.synth.items.rar import RarMember, rar5_bytes

@@ -13,7 +13,7 @@ import subprocess
 
 import libarchive
 import pytest
-from intake_support import digests, run_intake
+from factories import digests, run_intake
 
 from jobs.synth.items.rar import RarMember, rar4_bytes, rar5_bytes
 
