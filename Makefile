@@ -15,7 +15,7 @@ CASE ?= HG-2019-0412
 # One seizure id per sample size and seed: the evidence store is write-once per path.
 SEIZURE ?= S01-n$(RECORDS)-s$(SEED)
 
-.PHONY: test-kill run test test-fast lint test-deployment install system-deps airflow-init bench fuzz screenshots clean
+.PHONY: test-kill run test test-fast lint test-deployment install system-deps container-deps airflow-init bench fuzz screenshots clean
 
 install: $(STAMP) system-deps
 
@@ -25,13 +25,17 @@ install: $(STAMP) system-deps
 # Seized containers: unar/lsar (RAR v4/v5 data incl. encrypted, for rarfile), mdbtools (Access
 # .mdb/.accdb: mdb-tables, mdb-schema, mdb-export), libarchive13 (libarchive-c: the tests' second RAR reader).
 # The S3 server (SeaweedFS's `weed`) comes from PyPI with the locked Python packages.
-system-deps:
+system-deps: container-deps
 	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { \
 		echo "installing PostgreSQL (apt-get)"; \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql; }
 	@{ command -v chromium && command -v chromedriver && fc-list :lang=zh | grep -q .; } >/dev/null 2>&1 || { \
 		echo "installing Chromium, its driver and a CJK font (apt-get)"; \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium chromium-driver fonts-wqy-microhei; }
+
+# What intake needs to read the containers seizures arrive in (`make run` too: a generated seizure
+# can hold a RAR item): unar/lsar, mdbtools, libarchive13. Installed with apt-get only when missing.
+container-deps:
 	@{ command -v unar && command -v lsar && command -v mdb-export && ls /usr/lib/*/libarchive.so.13; } >/dev/null 2>&1 || { \
 		echo "installing unar, mdbtools and libarchive (apt-get)"; \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends unar mdbtools libarchive13; }
@@ -49,7 +53,7 @@ airflow-init: $(STAMP)
 	$(PY) -m jobs.cli airflow-init
 
 # Generate a sample seizure and run it through the Airflow DAG with the embedded defaults.
-run: airflow-init
+run: airflow-init container-deps
 	$(PY) -m jobs.cli synth --out $(CASEFILE_HOME)/samples/$(CASE)/$(SEIZURE) --records $(RECORDS) --seed $(SEED)
 	$(PY) -m jobs.cli run --case $(CASE) --seizure $(SEIZURE) --evidence $(CASEFILE_HOME)/samples/$(CASE)/$(SEIZURE)/evidence \
 		--ground-truth $(CASEFILE_HOME)/samples/$(CASE)/$(SEIZURE)/ground_truth.json
