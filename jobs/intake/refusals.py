@@ -33,6 +33,8 @@ Items (``jobs.intake.worker``):
 ``unreadable_item``             the parser failed on the item (a corrupt or truncated XLSX, a
                                 corrupt XLS, a JSON document that is not JSON);
                                 ``refusal_detail`` is the exception class (``BadZipFile``)
+``reader_unavailable``          the format's reader is not installed on this machine (an Access
+                                file without mdbtools; ``refusal_detail`` names the package)
 ``workbook_too_large``          an XLSX part, or all parts together, larger than
                                 ``intake.workbooks.max_part_bytes`` / ``max_total_bytes``
 ``workbook_compression_ratio``  an XLSX part that inflates more than ``intake.workbooks.max_ratio``
@@ -51,12 +53,13 @@ TOO_MANY_ITEMS = "too_many_items"
 UNSUPPORTED_FORMAT = "unsupported_format"
 BINARY_CONTENT = "binary_content"
 UNREADABLE_ITEM = "unreadable_item"
+READER_UNAVAILABLE = "reader_unavailable"
 WORKBOOK_TOO_LARGE = "workbook_too_large"
 WORKBOOK_COMPRESSION_RATIO = "workbook_compression_ratio"
 
 #: Item refusal codes (this module's tables).
 ITEM_REASONS: frozenset[str] = frozenset({SYMLINK, SPECIAL_FILE, TOO_MANY_ITEMS, UNSUPPORTED_FORMAT, BINARY_CONTENT,
-                                          UNREADABLE_ITEM, WORKBOOK_TOO_LARGE, WORKBOOK_COMPRESSION_RATIO})
+                                          UNREADABLE_ITEM, READER_UNAVAILABLE, WORKBOOK_TOO_LARGE, WORKBOOK_COMPRESSION_RATIO})
 #: Archive member refusal codes (the table of :mod:`jobs.intake.archives`).
 ARCHIVE_REASONS: frozenset[str] = frozenset({
     "path_traversal", "absolute_path", "drive_letter", "backslash_in_path", "invalid_name", "link_member",

@@ -321,9 +321,10 @@ def test_binary_and_extensionless_files_refused_by_magic_bytes(tmp_path):
     con.close()
     nul = b"name,phone\n\x00\x01\x02,13912345678\n"
     items, _, raw, quarantine, refusals = run_intake(tmp_path, {"ls": elf, "member.dat": db.read_bytes(), "nul.txt": nul, "ok.csv": GOOD})
-    assert refusal_pairs(refusals) == [("ls", "binary_content", "elf"), ("member.dat", "binary_content", "sqlite"),
-                                       ("nul.txt", "binary_content", "nul_bytes")]
-    assert {r["item_path"] for r in raw} == {"ok.csv"} and not quarantine
+    assert refusal_pairs(refusals) == [("ls", "binary_content", "elf"), ("nul.txt", "binary_content", "nul_bytes")]
+    # An SQLite file is read as a database under any name (jobs.intake.formats), never as text lines.
+    assert (items["member.dat"]["format"], items["member.dat"]["records"]) == ("sqlite", 50)
+    assert {r["item_path"] for r in raw} == {"ok.csv", "member.dat"} and not quarantine
 
 
 def test_record_with_every_value_missing_is_never_counted(tmp_path):

@@ -17,7 +17,13 @@ and writes Parquet. Rules (DOMAIN.md §4–5):
 
 Modules: :mod:`.rows` (what a parser yields and counts), :mod:`.text` (encodings, physical lines),
 :mod:`.tabular` (the header decision), :mod:`.delimited`, :mod:`.spreadsheets`, :mod:`.json`,
-:mod:`.sql` (the formats).
+:mod:`.sql`, :mod:`.sqlite`, :mod:`.dbf`, :mod:`.access` (the formats).
+
+Database files are told by their bytes, not their name (an application's SQLite database is often
+called ``.dat`` or ``.db``; their magic bytes hold a NUL, so no text file starts with them): an SQLite
+file (``SQLite format 3\0``, SQLite file format §1.3) is read as SQLite and an Access file
+(``Standard Jet DB\0`` / ``Standard ACE DB\0`` at offset 4) as Access under any name; a ``.dbf``
+(no magic of its own, dBASE's first byte is a version number) is read by its extension only.
 """
 
 from __future__ import annotations
@@ -27,11 +33,14 @@ from __future__ import annotations
 import json as _json
 from pathlib import Path
 
+from jobs.intake.formats.access import ACCESS_MAGICS, parse_access
+from jobs.intake.formats.dbf import parse_dbf
 from jobs.intake.formats.delimited import parse_delimited
 from jobs.intake.formats.json import parse_json_array, parse_jsonl
 from jobs.intake.formats.rows import DEFAULT_OPTIONS, ItemStats, ParsedRow, ParseOptions
 from jobs.intake.formats.spreadsheets import parse_xls, parse_xlsx
 from jobs.intake.formats.sql import parse_sql
+from jobs.intake.formats.sqlite import SQLITE_MAGIC, parse_sqlite
 
 __all__ = ["DEFAULT_OPTIONS", "PARSERS", "ItemStats", "ParseOptions", "ParsedRow", "detect_format"]
 
@@ -42,13 +51,21 @@ XLS_EXTENSIONS = {".xls"}
 JSONL_EXTENSIONS = {".jsonl", ".ndjson"}
 JSON_EXTENSIONS = {".json"}
 SQL_EXTENSIONS = {".sql"}
+DBF_EXTENSIONS = {".dbf"}
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def detect_format(path: Path, head: bytes, name: str | None = None) -> str:
-    """``delimited``, ``xlsx``, ``xls``, ``jsonl``, ``json``, ``sql`` or ``unsupported``, from the
-    extension of ``name`` (default: the file's own name), then the bytes."""
+    """``delimited``, ``xlsx``, ``xls``, ``jsonl``, ``json``, ``sql``, ``sqlite``, ``access``,
+    ``dbf`` or ``unsupported``: database magic bytes first (any name), then the extension of
+    ``name`` (default: the file's own name), then the bytes."""
+    if head.startswith(SQLITE_MAGIC):
+        return "sqlite"
+    if head[4:20] in ACCESS_MAGICS:
+        return "access"
     ext = Path(name or path.name).suffix.lower()
+    if ext in DBF_EXTENSIONS:
+        return "dbf"
     if ext in XLSX_EXTENSIONS or head.startswith(b"PK\x03\x04") and ext not in TEXT_EXTENSIONS:
         return "xlsx" if head.startswith(b"PK\x03\x04") else "unsupported"
     if ext in XLS_EXTENSIONS or head.startswith(_OLE2_MAGIC):
@@ -74,4 +91,5 @@ def detect_format(path: Path, head: bytes, name: str | None = None) -> str:
 
 
 PARSERS = {"delimited": parse_delimited, "xlsx": parse_xlsx, "xls": parse_xls, "jsonl": parse_jsonl,
-           "json": parse_json_array, "sql": parse_sql}
+           "json": parse_json_array, "sql": parse_sql, "sqlite": parse_sqlite, "dbf": parse_dbf,
+           "access": parse_access}

@@ -6,13 +6,16 @@ The file is hostile (DOMAIN.md §5), so nothing in it is executed:
 - opened read-only and immutable (``file:…?mode=ro&immutable=1``: no journal, no WAL, no lock,
   the file is never written; SQLite "URI filenames"), ``PRAGMA query_only`` and
   ``PRAGMA trusted_schema = OFF`` (no function from the schema runs);
-- an authorizer (``Connection.set_authorizer``) allows only ``SELECT``, reading columns and the
-  functions ``count``; everything else is denied (``ATTACH``, writes, ``load_extension``, ``PRAGMA``
+- an authorizer (``Connection.set_authorizer``) allows only ``SELECT``, reading columns, the
+  function ``count`` and ``PRAGMA table_list`` / ``table_xinfo``; everything else is denied (``ATTACH``, writes, ``load_extension``, ``PRAGMA``
   after set-up), and extensions are never enabled;
-- only ``type = 'table'`` entries of ``sqlite_schema`` that are not virtual tables and not
-  ``sqlite_*`` are read: views are never selected (a view runs the file's SQL), triggers never fire
-  (nothing is written), virtual tables (which call a module) are listed in ``column_inference`` as
-  skipped, not read.
+- only entries that ``PRAGMA table_list`` calls ``table`` (not ``sqlite_*``) are read, in name
+  order: views are never selected (a view runs the file's SQL), triggers never fire (nothing is
+  written), virtual tables (which call a module) and their shadow tables (the module's storage, e.g.
+  an FTS index) are not read; each is listed in the item's ``column_inference`` with why it was
+  skipped, so nothing in the file goes unmentioned; so is a virtual generated column (``hidden = 2``
+  in ``table_xinfo``: computed from the schema's expression on every read, not stored in the file),
+  under ``<table>.<column>``. A stored generated column is read (its values are in the file).
 
 Cells as text (DOMAIN.md §5): INTEGER values as their decimal digits (SQLite integers are exact
 64-bit), TEXT as stored (decoded strictly as UTF-8; a row with invalid bytes is quarantined
@@ -39,6 +42,14 @@ from jobs.intake.formats.tabular import LogicalRow, tabular_rows
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
+_SKIPPED = {
+    "view": "view (runs the file's own SQL): not read",
+    "trigger": "trigger (the file's own SQL): never fired, nothing is written",
+    "virtual": "virtual table (calls a module): not read",
+    "shadow": "shadow table of a virtual table (the module's own storage): not read",
+}
+
+
 class _Text(bytes):
     """A TEXT value's bytes (``text_factory`` is applied to TEXT only; a BLOB stays ``bytes``)."""
 
@@ -47,6 +58,8 @@ def _authorizer(action: int, arg1: str | None, arg2: str | None, db: str | None,
     if action in (sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ):
         return sqlite3.SQLITE_OK
     if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() == "count":
+        return sqlite3.SQLITE_OK
+    if action == sqlite3.SQLITE_PRAGMA and (arg1 or "").lower() in ("table_list", "table_xinfo"):
         return sqlite3.SQLITE_OK
     return sqlite3.SQLITE_DENY
 
@@ -93,18 +106,34 @@ def parse_sqlite(path: Path, stats: ItemStats, options: ParseOptions = DEFAULT_O
         # TEXT as bytes, decoded strictly below (the default decoder fails the whole query on one
         # bad value); a BLOB stays bytes and is never taken for text.
         conn.text_factory = _Text
-        tables = conn.execute(
-            "SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name").fetchall()
-        for raw_name, raw_sql in tables:
-            name = raw_name.decode("utf-8", "backslashreplace")
-            if (raw_sql or b"").lstrip().upper().startswith(b"CREATE VIRTUAL"):
-                stats.column_inference[name] = {"skipped": "virtual table (calls a module): not read"}
-                continue
+        # What each entry is, as SQLite itself tells it (PRAGMA table_list, SQLite 3.37+: table,
+        # view, virtual, shadow); filtered here, not in SQL (the authorizer allows no LIKE).
+        kinds = {bytes(n).decode("utf-8", "backslashreplace"): bytes(t).decode("ascii", "replace")
+                 for _, n, t, *_ in conn.execute("PRAGMA main.table_list")}
+        for (raw_name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"):
+            kinds.setdefault(bytes(raw_name).decode("utf-8", "backslashreplace"), "trigger")
+        tables = []
+        for name in sorted(kinds):
+            kind = kinds[name]
+            if kind == "table" and not name.startswith("sqlite_"):
+                tables.append(name)
+            elif kind in _SKIPPED:
+                stats.column_inference[name] = {"skipped": _SKIPPED[kind]}
+        for name in tables:
+            raw_sql = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone()
+            raw_sql = bytes(raw_sql[0]) if raw_sql and raw_sql[0] is not None else b""
             table = _quote_ident(name)
             expected = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
             stats.sheets.append(name)
-            without_rowid = b"WITHOUT ROWID" in (raw_sql or b"").upper()
-            cursor = conn.execute(f"SELECT * FROM {table}" + ("" if without_rowid else " ORDER BY rowid"))
+            without_rowid = b"WITHOUT ROWID" in raw_sql.upper()
+            columns = []
+            for _, col, *_, hidden in conn.execute(f"PRAGMA main.table_xinfo({table})"):
+                col = bytes(col).decode("utf-8", "backslashreplace")
+                if hidden == 2:
+                    stats.column_inference[f"{name}.{col}"] = {"skipped": "virtual generated column (computed, not stored): not read"}
+                else:
+                    columns.append(_quote_ident(col))
+            cursor = conn.execute(f"SELECT {', '.join(columns) or 'NULL'} FROM {table}" + ("" if without_rowid else " ORDER BY rowid"))
             header = [d[0] for d in cursor.description]
 
             def events(cursor=cursor, header=header) -> Iterator[LogicalRow]:

@@ -1,0 +1,148 @@
+"""Microsoft Access databases (``.mdb`` Jet 3/4, ``.accdb`` ACE), read by mdbtools' command-line
+tools (Debian ``mdbtools``: ``mdb-tables``, ``mdb-count``, ``mdb-export``); every user table, the
+locator is the table name and the row's 1-based position in mdb-export's order (the table's data
+pages in file order).
+
+There is no Python Access reader that is kept up (``access-parser`` 0.0.6 is a one-person parser
+without releases since 2025-01), so the tools do the reading, and since the file is hostile
+(DOMAIN.md §5) each runs as a child process that can do little harm:
+
+- ``RLIMIT_AS`` (address space), ``RLIMIT_CPU``, ``RLIMIT_FSIZE = 0`` (it cannot write a file),
+  ``RLIMIT_NOFILE``, ``RLIMIT_CORE = 0``, an empty environment but ``LC_ALL=C.UTF-8`` and
+  ``MDB_JET3_CHARSET``, standard input closed, a wall-clock timeout after which it is killed;
+- its standard error is discarded (it may quote bytes of the file, which must not reach a log);
+- a tool that fails, is killed or times out refuses the item ``unreadable_item`` with the tool and
+  what happened (``mdb-export: timeout``); the tools missing refuse it ``reader_unavailable``
+  (``refusal_detail = "mdbtools"``), never a silent skip.
+
+Cells as text (DOMAIN.md §5): mdb-export's CSV (text quoted, quotes doubled), read with Python's
+``csv``; TEXT/MEMO as stored (Jet 4 and ACE store Unicode; a Jet 3 / Access 97 file is in the
+writer's Windows code page, taken as ``CP936`` (GBK, Chinese Windows) unless set otherwise, see
+mdbtools' ``MDB_JET3_CHARSET``); numbers as mdbtools prints them; dates as ``%Y-%m-%d`` and
+date-times as ``%Y-%m-%d %H:%M:%S``; binary (OLE) fields as hex. An empty field is missing (mdb-export
+writes NULL and an empty text alike).
+
+Ledger: one header line per table plus one line per row, ``physical_lines = rows_read +
+header_rows + blank_lines``; each table's rows are checked against ``mdb-count``.
+
+No writer of Access files exists in the registries this project uses (no Jackcess in Debian, no
+Python writer on PyPI), so the tests cover the refusals and the limits, not a generated database.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import resource
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from jobs.intake.formats.rows import DEFAULT_OPTIONS, ItemStats, ParsedRow, ParseOptions
+from jobs.intake.formats.tabular import LogicalRow, tabular_rows
+from jobs.intake.refusals import READER_UNAVAILABLE, UNREADABLE_ITEM, ItemRefused
+
+#: Bytes 4–19 of an Access file: Jet (``.mdb``) or ACE (``.accdb``) (the Jet file header).
+ACCESS_MAGICS = frozenset({b"Standard Jet DB\x00", b"Standard ACE DB\x00"})
+TOOLS = ("mdb-tables", "mdb-count", "mdb-export")
+#: Limits of each tool run (the file is hostile): wall-clock seconds, CPU seconds, address space.
+TIMEOUT_SECONDS = 300
+CPU_SECONDS = 300
+MEMORY_BYTES = 2 << 30
+JET3_CHARSET = "CP936"
+
+
+def _limit_child() -> None:  # pragma: no cover - runs in the child between fork and exec
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
+    resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def _run(args: list[str], timeout: float) -> Iterator[str]:
+    """The tool's standard output, line by line (UTF-8, newlines kept), under the limits above.
+
+    Raises:
+        ItemRefused: ``unreadable_item`` when the tool exits non-zero, is killed or times out.
+    """
+    tool = args[0]
+    env = {"LC_ALL": "C.UTF-8", "MDB_JET3_CHARSET": JET3_CHARSET}
+    proc = subprocess.Popen([shutil.which(tool) or tool, *args[1:]], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, env=env, preexec_fn=_limit_child, close_fds=True)
+    timed_out = threading.Event()
+
+    def kill() -> None:
+        timed_out.set()
+        proc.kill()
+
+    timer = threading.Timer(timeout, kill)
+    timer.start()
+    try:
+        assert proc.stdout is not None
+        # newline="" keeps a CR or LF inside a quoted field for the csv reader.
+        yield from io.TextIOWrapper(proc.stdout, encoding="utf-8", errors="strict", newline="")
+        code = proc.wait()
+    except UnicodeDecodeError:
+        proc.kill()
+        proc.wait()
+        raise ItemRefused(UNREADABLE_ITEM, f"{tool}: output not UTF-8") from None
+    finally:
+        timer.cancel()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    if timed_out.is_set():
+        raise ItemRefused(UNREADABLE_ITEM, f"{tool}: timeout")
+    if code < 0:
+        raise ItemRefused(UNREADABLE_ITEM, f"{tool}: signal {-code}")
+    if code:
+        raise ItemRefused(UNREADABLE_ITEM, f"{tool}: exit {code}")
+
+
+def access_tables(path: Path, timeout: float = TIMEOUT_SECONDS) -> list[str]:
+    """The user tables of the database, in mdb-tables' order (its catalogue's order)."""
+    return [line.rstrip("\r\n") for line in _run(["mdb-tables", "-1", str(path)], timeout) if line.strip()]
+
+
+def parse_access(path: Path, stats: ItemStats, options: ParseOptions = DEFAULT_OPTIONS,
+                 timeout: float = TIMEOUT_SECONDS) -> Iterator[ParsedRow]:
+    """Rows of every user table of an Access database (see the module docstring).
+
+    Raises:
+        ItemRefused: ``reader_unavailable`` (mdbtools not installed), ``unreadable_item`` (a tool
+            failed, was killed or timed out; a table whose rows differ from ``mdb-count``).
+    """
+    stats.format, stats.encoding, stats.encoding_confidence = "access", "utf-8", 1.0
+    stats.encoding_detected = f"mdbtools (Jet 3 text as {JET3_CHARSET})"
+    if any(shutil.which(t) is None for t in TOOLS):
+        raise ItemRefused(READER_UNAVAILABLE, "mdbtools")
+    for name in access_tables(path, timeout):
+        expected_text = "".join(_run(["mdb-count", str(path), name], timeout)).strip()
+        if not expected_text.isdigit():
+            raise ItemRefused(UNREADABLE_ITEM, "mdb-count: not a number")
+        expected = int(expected_text)
+        stats.sheets.append(name)
+        lines = _run(["mdb-export", "-b", "hex", "-D", "%Y-%m-%d", "-T", "%Y-%m-%d %H:%M:%S", str(path), name], timeout)
+
+        def events(lines=lines) -> Iterator[LogicalRow]:
+            reader = csv.reader(lines, strict=True)
+            header = next(reader, None)
+            if header is None:
+                raise ItemRefused(UNREADABLE_ITEM, "mdb-export: no header")
+            stats.physical_lines += 1
+            yield LogicalRow(0, None, 1, "\t".join(header), list(header))
+            for number, values in enumerate(reader, start=1):
+                stats.physical_lines += 1
+                cells = [v if v != "" else None for v in values]
+                yield LogicalRow(number, None, 1, "\t".join(values), cells)
+
+        before = stats.rows_read + stats.blank_lines
+        yield from tabular_rows(events(), stats, name, options, exact_width=False)
+        if stats.rows_read + stats.blank_lines - before != expected:
+            raise ItemRefused(UNREADABLE_ITEM, "rows read differ from mdb-count")
+
+
+__all__ = ["ACCESS_MAGICS", "access_tables", "parse_access"]
