@@ -29,11 +29,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from jobs.intake.formats.rows import DEFAULT_OPTIONS, UNDECODABLE, ItemStats, ParsedRow, ParseOptions
+from jobs.intake.formats.rows import DBF_DELETED_RECORD, DEFAULT_OPTIONS, UNDECODABLE, ItemStats, ParsedRow, ParseOptions
 from jobs.intake.formats.tabular import LogicalRow, tabular_rows
 
-#: A record flagged deleted in the table (quarantine reason code).
-DBF_DELETED_RECORD = "dbf_deleted_record"
 _TEXT_TYPES = frozenset("NFDL")
 _UNDECLARED_CODEPAGE = "gb18030"
 
@@ -57,8 +55,8 @@ def parse_dbf(path: Path, stats: ItemStats, options: ParseOptions = DEFAULT_OPTI
     """Records of one DBF table (see the module docstring).
 
     Raises:
-        ValueError: the header's record count differs from the records read (a truncated
-            table); dbfread's errors for a file that is not a DBF (the worker refuses the item
+        ValueError: the header's record count or lengths do not fit the file's size (a truncated
+            table, a hostile header), or differ from the records read; dbfread's errors for a file that is not a DBF (the worker refuses the item
             ``unreadable_item`` with the exception's class).
     """
     from dbfread import DBF
@@ -78,6 +76,12 @@ def parse_dbf(path: Path, stats: ItemStats, options: ParseOptions = DEFAULT_OPTI
     if any(f.type in "MGP" for f in fields):
         stats.column_inference[name] = {"memo": "memo fields not read (None)"}
     header_len, record_len = table.header.headerlen, table.header.recordlen
+    # The header's counts are checked against the file's size before any record is read: a hostile
+    # header (record length 0, 4 billion records) must not make the reader loop (dBASE structure:
+    # header, then numrecords fixed-length records, then an optional 0x1A end byte).
+    size = Path(path).stat().st_size
+    if record_len < 1 or header_len < 33 or header_len + table.header.numrecords * record_len > size:
+        raise ValueError("header's record count or lengths do not fit the file")
 
     def cell(field, data: bytes) -> str | None:
         if field.type == "C":

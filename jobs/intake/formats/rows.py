@@ -21,6 +21,8 @@ Reason codes (``quarantine.reason_code``):
                           the line is quarantined and reading resumes on the next line
 ``sql_parse_error``       an INSERT statement (from the failing tuple to the next tuple line,
                           or to the end of the statement) that cannot be parsed
+``dbf_deleted_record``    a DBF record flagged deleted (``*``): still in the file, shown, never
+                          counted (dBASE marks records deleted until the table is packed)
 ========================  ==================================================================
 
 A whole item that cannot be read is not a quarantined row but a refused item: see
@@ -51,6 +53,7 @@ SQL_VALUE_COUNT = "sql_value_count"
 SQL_PARSE_ERROR = "sql_parse_error"
 JSON_TOO_DEEP = "json_too_deep"
 FIELD_TOO_LARGE = "field_too_large"
+DBF_DELETED_RECORD = "dbf_deleted_record"
 
 
 @dataclass(frozen=True)
