@@ -1,0 +1,110 @@
+"""Access databases in a seizure (jobs.intake.formats.access, mdbtools).
+
+No writer of Access files is available here (no Jackcess in Debian, Maven not reachable, no Python
+writer on PyPI), so no database with rows is generated: these tests cover what can be shown
+without one. An Access file is told by its header (``Standard Jet DB`` / ``Standard ACE DB`` at
+offset 4) under any name; a damaged one is refused; the tools missing refuse it
+``reader_unavailable``; and the limits every tool run is under are real: stand-in tools (small
+scripts put first on ``PATH``) that hang, allocate or write are stopped by them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from factories import run_intake
+
+from jobs.intake.formats import access
+from jobs.intake.formats.rows import ItemStats
+from jobs.intake.refusals import ItemRefused
+
+# A Jet 4 header start (version byte 1 at offset 20) with nothing valid after it.
+DAMAGED = b"\x00\x01\x00\x00Standard Jet DB\x00\x01" + bytes(range(256)) * 16
+ACE = b"\x00\x01\x00\x00Standard ACE DB\x00\x02" + b"\x00" * 4000
+OK_CSV = "姓名,手机号\n赵六,13912345670\n".encode("utf-8")
+
+
+@pytest.mark.skipif(shutil.which("mdb-tables") is None, reason="mdbtools not installed (make system-deps)")
+def test_damaged_access_files_refused_under_any_name(tmp_path):
+    items, entries, raw, _, refusals = run_intake(tmp_path, {"a.mdb": DAMAGED, "b.dat": ACE, "ok.csv": OK_CSV})
+    assert [(r["path"], r["refusal_reason"], r["refusal_detail"]) for r in refusals] == [
+        ("a.mdb", "unreadable_item", "mdb-tables: exit 1"), ("b.dat", "unreadable_item", "mdb-tables: exit 1")]
+    assert (items["a.mdb"]["format_detected"], items["b.dat"]["format_detected"]) == ("access", "access")
+    assert items["a.mdb"]["sha256"] == hashlib.sha256(DAMAGED).hexdigest()
+    assert [(r["item_path"], r["name_raw"]) for r in raw] == [("ok.csv", "赵六")]
+
+
+def test_access_without_mdbtools_refused_reader_unavailable(tmp_path, monkeypatch):
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    items, _, raw, _, refusals = run_intake(tmp_path, {"a.accdb": ACE, "ok.csv": OK_CSV})
+    assert [(r["path"], r["refusal_reason"], r["refusal_detail"]) for r in refusals] == [
+        ("a.accdb", "reader_unavailable", "mdbtools")]
+    assert [r["item_path"] for r in raw] == ["ok.csv"]
+
+
+def _stand_in(folder: Path, body: str) -> None:
+    """mdb-tables, mdb-count and mdb-export as one Python script running ``body``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for tool in access.TOOLS:
+        p = folder / tool
+        p.write_text(f"#!{sys.executable}\nimport sys, time\n{body}\n")
+        p.chmod(0o755)
+
+
+def _refusal(tmp_path, monkeypatch, body: str, timeout: float = 30) -> str:
+    _stand_in(tmp_path / "bin", body)
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    db = tmp_path / "x.mdb"
+    db.write_bytes(ACE)
+    with pytest.raises(ItemRefused) as exc:
+        list(access.parse_access(db, ItemStats(), timeout=timeout))
+    return f"{exc.value.reason}: {exc.value.detail}"
+
+
+def test_a_hanging_tool_is_killed_at_the_timeout(tmp_path, monkeypatch):
+    assert _refusal(tmp_path, monkeypatch, "time.sleep(60)", timeout=1) == "unreadable_item: mdb-tables: timeout"
+
+
+def test_a_tool_cannot_take_more_memory_than_its_limit(tmp_path, monkeypatch):
+    # 3 GiB is more than the address-space limit (2 GiB): MemoryError, exit 1. Without the limit the
+    # allocation succeeds (calloc'd pages are not touched) and the script exits 0.
+    monkeypatch.setattr(access, "MEMORY_BYTES", 2 << 30)
+    assert _refusal(tmp_path, monkeypatch, "b = bytearray(3 << 30)") == "unreadable_item: mdb-tables: exit 1"
+
+
+def test_a_tool_cannot_write_a_file(tmp_path, monkeypatch):
+    # RLIMIT_FSIZE = 0: the first byte written to a file fails (a C tool is killed by SIGXFSZ; Python
+    # ignores that signal and gets EFBIG, so the stand-in exits 1). Without the limit it exits 0.
+    target = tmp_path / "written"
+    body = f"open({str(target)!r}, 'wb', buffering=0).write(b'x')"
+    assert _refusal(tmp_path, monkeypatch, body) == "unreadable_item: mdb-tables: exit 1"
+    assert not target.exists() or target.stat().st_size == 0
+
+
+def test_tool_output_is_read_as_tables_with_the_row_count_checked(tmp_path, monkeypatch):
+    # The stand-in prints what mdb-tables / mdb-count / mdb-export print (mdbtools' CSV: text quoted,
+    # quotes doubled, a newline inside a quoted field); a count that differs refuses the item.
+    body = """
+tool = sys.argv[0].rsplit("/", 1)[-1]
+if tool == "mdb-tables":
+    print("人员")
+elif tool == "mdb-count":
+    print(COUNT)
+else:
+    sys.stdout.write('"姓名","身份证号","手机号"\\n"张三","11010519491231002X","013912345678"\\n"李""四","","139"\\n')
+"""
+    _stand_in(tmp_path / "bin", body.replace("COUNT", "2"))
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    items, _, raw, quarantine, refusals = run_intake(tmp_path, {"p.accdb": ACE})
+    assert refusals == [] and quarantine == []
+    assert (items["p.accdb"]["format"], items["p.accdb"]["sheets"], items["p.accdb"]["records"]) == ("access", ["人员"], 2)
+    assert [(r["sheet"], r["line_number"], r["name_raw"], r["id_number_raw"], r["phone_raw"]) for r in raw] == [
+        ("人员", 1, "张三", "11010519491231002X", "013912345678"), ("人员", 2, '李"四', None, "139")]
+    assert _refusal(tmp_path / "again", monkeypatch, body.replace("COUNT", "3")) == (
+        "unreadable_item: rows read differ from mdb-count")
