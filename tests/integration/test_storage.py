@@ -181,6 +181,28 @@ def test_the_server_itself_refuses_to_delete_or_replace_a_retained_original(s3_s
     assert err.value.code == "AccessDenied"
 
 
+def test_evidence_bucket_default_retention_covers_uploads_by_any_client(s3_server, tmp_path):
+    """The bucket's default rule (set by ensure_buckets) retains an object that a plain S3 client
+    puts there without asking for retention; the server then refuses to delete that version."""
+    storage = make_minio(s3_server.endpoint, retention_days=30)
+    bucket = storage.buckets["evidence"]
+    raw = Minio(s3_server.endpoint, access_key=TEST_ACCESS_KEY, secret_key=TEST_SECRET_KEY, secure=False)
+    rule = raw.get_object_lock_config(bucket)
+    assert (rule.mode, rule.duration, rule.duration_unit) == ("COMPLIANCE", 30, "Days")
+    assert storage.ensure_default_retention() == ("COMPLIANCE", 30, "Days")  # a second set-up changes nothing
+    put = raw.put_object(bucket, "C/S/READY", io.BytesIO(b"{}"), 2)
+    st = raw.stat_object(bucket, "C/S/READY", version_id=put.version_id)
+    assert st.metadata["x-amz-object-lock-mode"] == "COMPLIANCE"
+    until = dt.datetime.fromisoformat(st.metadata["x-amz-object-lock-retain-until-date"].replace("Z", "+00:00"))
+    assert dt.timedelta(days=29, hours=23) < until - dt.datetime.now(dt.timezone.utc) <= dt.timedelta(days=30, minutes=5)
+    with pytest.raises(S3Error) as err:
+        raw.remove_object(bucket, "C/S/READY", version_id=put.version_id)
+    assert err.value.code == "AccessDenied"
+    # without a retention setting the bucket gets no rule (object lock alone)
+    plain = make_minio(s3_server.endpoint)
+    assert plain.object_lock_enabled() and raw.get_object_lock_config(plain.buckets["evidence"]).mode is None
+
+
 def test_download_survives_a_connection_dropped_mid_transfer(s3_server, faulty_proxy, tmp_path):
     direct = make_minio(s3_server.endpoint)
     src = write_random_file(tmp_path / "item.bin", 8 * MiB, seed=4)

@@ -281,7 +281,8 @@ class MinioStorage(Storage):
         return self._lock_enabled
 
     def ensure_buckets(self, *, object_lock: bool = True) -> dict[str, bool]:
-        """Create missing buckets; the evidence bucket with object lock where the server supports it.
+        """Create missing buckets; the evidence bucket with object lock where the server supports it,
+        and with a default retention rule (:meth:`ensure_default_retention`).
 
         Returns:
             ``{store: object lock enabled}``.
@@ -303,7 +304,38 @@ class MinioStorage(Storage):
             out[store] = False
         self._lock_enabled = None
         out["evidence"] = self.object_lock_enabled()
+        if out["evidence"]:
+            self.ensure_default_retention()
         return out
+
+    def ensure_default_retention(self) -> tuple[str, int, str] | None:
+        """Give the evidence bucket a default object-lock retention rule of :attr:`retention_mode`
+        for :attr:`retention_days` days, when it has none (S3 PutObjectLockConfiguration).
+
+        Our own upload sets the same retention on each original (:meth:`put_file`); the bucket rule
+        covers what another S3 client puts there (an operator's upload, the READY markers), which
+        would otherwise not be retained at all. A rule already on the bucket is left as it is (an
+        operator's decision; a warning is logged when it differs): a bucket rule applies only to
+        objects written after it, so changing it never shortens a retained original.
+
+        Returns:
+            the bucket's rule as ``(mode, duration, unit)`` after the call, or ``None`` (no object
+            lock, or ``retention_days`` is 0 and the bucket has no rule).
+        """
+        from minio.objectlockconfig import COMPLIANCE, DAYS, GOVERNANCE, ObjectLockConfig
+
+        if self.retention_days <= 0 or not self.object_lock_enabled():
+            return None
+        bucket = self._bucket("evidence")
+        current = self._retry("object-lock config of evidence", lambda: self.client.get_object_lock_config(bucket))
+        wanted = ObjectLockConfig(COMPLIANCE if self.retention_mode == "COMPLIANCE" else GOVERNANCE, self.retention_days, DAYS)
+        if current.mode is None:
+            self._retry("default retention of evidence", lambda: self.client.set_object_lock_config(bucket, wanted))
+            current = self._retry("object-lock config of evidence", lambda: self.client.get_object_lock_config(bucket))
+        elif (current.mode, current.duration, current.duration_unit) != (wanted.mode, wanted.duration, wanted.duration_unit):
+            log.warning("storage: evidence bucket %s keeps its default retention %s %s %s (configured: %s %s days)",
+                        bucket, current.mode, current.duration, current.duration_unit, wanted.mode, wanted.duration)
+        return (current.mode, current.duration, current.duration_unit) if current.mode else None
 
     # ---- the interface
 
@@ -359,9 +391,17 @@ class MinioStorage(Storage):
         if retention is not None:
             # Set right after the upload (PutObjectRetention carries its own Content-MD5, which the
             # SDK cannot add to the parts of a multipart upload). The bucket is versioned, so even in
-            # that instant an overwrite could not replace this version.
-            self._retry(f"retention {store}/{key}", lambda: self.client.set_object_retention(
-                self._bucket(store), key, retention, version_id=result.version_id))
+            # that instant an overwrite could not replace this version. The bucket's default rule
+            # (ensure_default_retention) may already have retained it from the server's clock: a
+            # COMPLIANCE date cannot be moved earlier, so ours is set only when it is later by more
+            # than clock skew, or when the version has no retention of that mode.
+            bucket = self._bucket(store)
+            have = self._retry(f"retention of {store}/{key}", lambda: self.client.get_object_retention(
+                bucket, key, version_id=result.version_id))
+            if (have is None or have.mode != retention.mode
+                    or have.retain_until_date < retention.retain_until_date - dt.timedelta(minutes=10)):
+                self._retry(f"retention {store}/{key}", lambda: self.client.set_object_retention(
+                    bucket, key, retention, version_id=result.version_id))
         log.info("storage: uploaded %s/%s (%d bytes, sha256 %s)", store, key, digest["bytes"], digest["sha256"][:16])
 
     def _check_etag(self, store: str, key: str, etag: str | None, expected: str, size: int) -> None:
