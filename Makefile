@@ -12,8 +12,10 @@ export AIRFLOW_HOME ?= $(CASEFILE_HOME)/airflow
 RECORDS ?= 200000
 SEED ?= 20190412
 CASE ?= HG-2019-0412
-# One seizure id per sample size and seed: the evidence store is write-once per path.
-SEIZURE ?= S01-n$(RECORDS)-s$(SEED)
+# The sample seizure holds a RAR item (三要素.rar; `make run SYNTH_FLAGS=` for the plain file).
+SYNTH_FLAGS ?= --rar
+# One seizure id per sample size, seed and container choice: the evidence store is write-once per path.
+SEIZURE ?= S01-n$(RECORDS)-s$(SEED)$(if $(SYNTH_FLAGS),-rar)
 
 .PHONY: test-kill run test test-fast lint test-deployment install system-deps container-deps airflow-init bench fuzz screenshots clean
 
@@ -54,7 +56,7 @@ airflow-init: $(STAMP)
 
 # Generate a sample seizure and run it through the Airflow DAG with the embedded defaults.
 run: airflow-init container-deps
-	$(PY) -m jobs.cli synth --out $(CASEFILE_HOME)/samples/$(CASE)/$(SEIZURE) --records $(RECORDS) --seed $(SEED)
+	$(PY) -m jobs.cli synth --out $(CASEFILE_HOME)/samples/$(CASE)/$(SEIZURE) --records $(RECORDS) --seed $(SEED) $(SYNTH_FLAGS)
 	$(PY) -m jobs.cli run --case $(CASE) --seizure $(SEIZURE) --evidence $(CASEFILE_HOME)/samples/$(CASE)/$(SEIZURE)/evidence \
 		--ground-truth $(CASEFILE_HOME)/samples/$(CASE)/$(SEIZURE)/ground_truth.json
 

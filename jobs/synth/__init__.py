@@ -56,7 +56,7 @@ __all__ = ["generate_seizure"]
 log = logging.getLogger(__name__)
 
 
-def generate_seizure(out_dir: Path, *, records: int, seed: int) -> dict:
+def generate_seizure(out_dir: Path, *, records: int, seed: int, rar: bool = False) -> dict:
     """Write a synthetic seizure under ``out_dir`` and return its ground truth.
 
     Writes ``out_dir/evidence/`` (the eight items named in ``jobs.synth.layout.ITEMS``), ``out_dir/ground_truth.json``
@@ -91,6 +91,9 @@ def generate_seizure(out_dir: Path, *, records: int, seed: int) -> dict:
         out_dir: folder to write into (created if absent; existing files of the same names are replaced).
         records: good (non-quarantined) rows to write over the four items, >= 1,000.
         seed: seed of the Faker pools and of every random choice.
+        rar: deliver the headerless item ``三要素.txt`` inside ``三要素.rar`` (RAR 5, store, written by
+            :mod:`jobs.synth.items.rar`; intake reads it with unar); its ground-truth ``path`` is then
+            ``三要素.rar/三要素.txt`` and its rows the same bytes as without.
 
     Returns:
         The ground truth, equal to the parsed ``ground_truth.json``.
@@ -105,7 +108,7 @@ def generate_seizure(out_dir: Path, *, records: int, seed: int) -> dict:
     out_dir = Path(out_dir)
     evidence = out_dir / EVIDENCE_DIR
     evidence.mkdir(parents=True, exist_ok=True)
-    truth = SeizureGenerator(records=records, seed=seed).write(evidence)
+    truth = SeizureGenerator(records=records, seed=seed, rar=rar).write(evidence)
     text = json.dumps(truth, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     part = out_dir / (GROUND_TRUTH_FILE + ".part")
     part.write_text(text, encoding="utf-8", newline="")

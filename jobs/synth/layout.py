@@ -24,6 +24,7 @@ ZIP_MEMBER = "会员数据/注册用户.csv"
 XLS_ITEM = "学生家长名单.xls"
 SQL_ITEM = "商城会员.sql"
 HEADERLESS_ITEM = "三要素.txt"
+RAR_ITEM = "三要素.rar"  # the headerless item's container with ``rar=True`` (member: HEADERLESS_ITEM)
 ITEMS: tuple[str, ...] = (HOTEL_ITEM, BANK_ITEM, COURIER_ITEM, EXCHANGE_ITEM, ZIP_ITEM, XLS_ITEM, SQL_ITEM, HEADERLESS_ITEM)
 ZIP_HEADER: tuple[str, ...] = ("姓名", "手机号", "邮箱", "地址")
 ZIP_TITLE = "注册用户导出 2019-04-12"

@@ -21,6 +21,7 @@ from jobs.synth.items.courier import CourierItem
 from jobs.synth.items.exchange import ExchangeItem
 from jobs.synth.items.hotel import HotelItem
 from jobs.synth.items.others import SQL_DUMP_HEAD, HeaderlessItem, SqlItem, XlsItem, ZipItem
+from jobs.synth.items.rar import pack_as_rar
 from jobs.synth.layout import (
     BANK_HEADER,
     BANK_ITEM,
@@ -36,6 +37,7 @@ from jobs.synth.layout import (
     LINKAGE_TRUTH_FILE,
     LINKAGE_TRUTH_HEADER,
     PROBABLE_KINDS,
+    RAR_ITEM,
     ROW_IDENTIFIER_COLUMNS,
     SQL_ITEM,
     SQL_TABLE,
@@ -121,7 +123,8 @@ class SeizureGenerator:
         seed: seed of the Faker pools and of every random choice.
     """
 
-    def __init__(self, *, records: int, seed: int) -> None:
+    def __init__(self, *, records: int, seed: int, rar: bool = False) -> None:
+        self.rar = rar
         self.st = SeizureState(records=records, seed=seed)
         self.persons = Persons(self.st)
         self.hotel = HotelItem(self.st, self.persons)  # draws the first hotel row id: keep it first
@@ -195,8 +198,14 @@ class SeizureGenerator:
         self.zip.write(parts[ZIP_ITEM], "".join(line + "\r\n" for line in zip_lines).encode("gb18030"))
         self.xls_sheets = self.xls.write(parts[XLS_ITEM], xls_rows)
         self.st.check_unique_keys()
+        names = {item: item for item in ITEMS}
+        if self.rar:  # the headerless item inside a RAR; its ground truth at the member's path
+            pack_as_rar(parts[HEADERLESS_ITEM], HEADERLESS_ITEM)
+            names[HEADERLESS_ITEM] = RAR_ITEM
+            self.st.items[HEADERLESS_ITEM]["path"] = f"{RAR_ITEM}/{HEADERLESS_ITEM}"
+            (evidence / HEADERLESS_ITEM).unlink(missing_ok=True)
         for item in ITEMS:
-            os.replace(parts[item], evidence / item)
+            os.replace(parts[item], evidence / names[item])
         os.replace(linkage_part, evidence.parent / LINKAGE_TRUTH_FILE)
         return self._ground_truth(book.sheets)
 

@@ -185,3 +185,9 @@ def rar4_bytes(members: Iterable[RarMember], *, mtime: int = FIXED_MTIME) -> byt
         out += _block4(0x74, flags, fields, data)
     out += _block4(0x7B, 0x4000, b"")
     return bytes(out)
+
+
+def pack_as_rar(part, member: str) -> None:
+    """Replace the file ``part`` (a :class:`pathlib.Path`) by a RAR 5 archive (store) holding its
+    bytes as the one member ``member``: a generated item delivered in a RAR, as seized data is."""
+    part.write_bytes(rar5_bytes([RarMember(member, part.read_bytes())]))
