@@ -27,7 +27,7 @@ Items (``jobs.intake.worker``):
 
 ==============================  ==============================================================
 ``unsupported_format``          neither the extension nor the bytes name a format intake reads
-``binary_content``              the bytes are a binary format (magic bytes: ELF, SQLite, PE,
+``binary_content``              the bytes are a binary format (magic bytes: ELF, PE,
                                 images, PDF...; ``refusal_detail`` names it) or hold NUL bytes
                                 outside UTF-16/32 text: never parsed as text
 ``unreadable_item``             the parser failed on the item (a corrupt or truncated XLSX, a
