@@ -87,6 +87,56 @@ def test_a_tool_cannot_write_a_file(tmp_path, monkeypatch):
     assert not target.exists() or target.stat().st_size == 0
 
 
+def _rc4(key: bytes, data: bytes) -> bytes:
+    """RC4 written out here (the textbook key schedule and generator), independent of the reader's library."""
+    box, j = list(range(256)), 0
+    for i in range(256):
+        j = (j + box[i] + key[i % len(key)]) % 256
+        box[i], box[j] = box[j], box[i]
+    out, i, j = bytearray(), 0, 0
+    for byte in data:
+        i = (i + 1) % 256
+        j = (j + box[i]) % 256
+        box[i], box[j] = box[j], box[i]
+        out.append(byte ^ box[(box[i] + box[j]) % 256])
+    return bytes(out)
+
+
+def _jet3_header(code_page: int) -> bytes:
+    """Page 0 of a Jet 3 file: magic, version 0 at 0x14, the code page at 0x3C, bytes 0x18..0x95
+    masked with RC4 under the key 0x6b39dac7 (little-endian), as Access 97 writes them."""
+    page = bytearray(2048)
+    page[0:20] = b"\x00\x01\x00\x00Standard Jet DB\x00"
+    page[0x3C:0x3E] = code_page.to_bytes(2, "little")
+    page[0x18:0x18 + 126] = _rc4((0x6B39DAC7).to_bytes(4, "little"), bytes(page[0x18:0x18 + 126]))
+    return bytes(page)
+
+
+def test_jet3_code_page_is_read_from_the_masked_header_and_given_to_mdbtools(tmp_path, monkeypatch):
+    assert access.jet3_code_page(_jet3_header(936)) == ("CP936", True)
+    assert access.jet3_code_page(_jet3_header(1252)) == ("CP1252", True)
+    assert access.jet3_code_page(_jet3_header(0)) == ("CP936", False)  # none declared: Chinese Windows
+    assert access.jet3_code_page(_jet3_header(54321)) == ("CP936", False)  # no such code page
+    assert access.jet3_code_page(ACE) is None  # ACE / Jet 4: Unicode
+    # the stand-in prints the charset it was given as a table name, which must then be exported
+    body = """
+import os
+tool = sys.argv[0].rsplit("/", 1)[-1]
+if tool == "mdb-tables":
+    print(os.environ["MDB_JET3_CHARSET"])
+elif tool == "mdb-count":
+    print(1)
+else:
+    print('"姓名"'); print('"张三"')
+"""
+    _stand_in(tmp_path / "bin", body)
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    items, _, raw, _, refusals = run_intake(tmp_path, {"a.mdb": _jet3_header(1252), "b.mdb": _jet3_header(0) + b"\x01"})
+    assert refusals == []
+    assert [(p, items[p]["sheets"], items[p]["encoding"], items[p]["encoding_detected"]) for p in ("a.mdb", "b.mdb")] == [
+        ("a.mdb", ["CP1252"], "cp1252", "Jet 3: declared"), ("b.mdb", ["CP936"], "cp936", "Jet 3: undeclared, CP936 assumed")]
+
+
 def test_tool_output_is_read_as_tables_with_the_row_count_checked(tmp_path, monkeypatch):
     # The stand-in prints what mdb-tables / mdb-count / mdb-export print (mdbtools' CSV: text quoted,
     # quotes doubled, a newline inside a quoted field); a count that differs refuses the item.

@@ -17,8 +17,11 @@ without releases since 2025-01), so the tools do the reading, and since the file
 
 Cells as text (DOMAIN.md §5): mdb-export's CSV (text quoted, quotes doubled), read with Python's
 ``csv``; TEXT/MEMO as stored (Jet 4 and ACE store Unicode; a Jet 3 / Access 97 file is in the
-writer's Windows code page, taken as ``CP936`` (GBK, Chinese Windows) unless set otherwise, see
-mdbtools' ``MDB_JET3_CHARSET``); numbers as mdbtools prints them; dates as ``%Y-%m-%d`` and
+writer's Windows code page, which its database definition page declares: bytes 0x18–0x95 of page 0
+are RC4-masked with the key ``0x6b39dac7`` and hold the code page as a 16-bit little-endian number
+at offset 0x3C (the layout mdbtools' HACKING file and other Jet readers document); it is passed to
+mdbtools as ``MDB_JET3_CHARSET``; none declared or one Python has no codec for: ``CP936``, GBK,
+Chinese Windows); numbers as mdbtools prints them; dates as ``%Y-%m-%d`` and
 date-times as ``%Y-%m-%d %H:%M:%S``; binary (OLE) fields as hex. An empty field is missing (mdb-export
 writes NULL and an empty text alike).
 
@@ -51,7 +54,30 @@ TOOLS = ("mdb-tables", "mdb-count", "mdb-export")
 TIMEOUT_SECONDS = 300
 CPU_SECONDS = 300
 MEMORY_BYTES = 2 << 30
+#: Jet 3 text of a file that declares no code page (Chinese Windows).
 JET3_CHARSET = "CP936"
+_JET_MASK_KEY = (0x6B39DAC7).to_bytes(4, "little")
+_JET3_MASKED = (0x18, 126)  # start and length of the masked part of a Jet 3 database definition page
+_CODE_PAGE_OFFSET = 0x3C
+
+
+def jet3_code_page(head: bytes) -> tuple[str, bool] | None:
+    """``(iconv charset, declared)`` of a Jet 3 file from its first bytes (at least 0x96), or
+    ``None`` for Jet 4 / ACE (version byte at 0x14 not 0: text stored as Unicode)."""
+    import codecs
+
+    from Cryptodome.Cipher import ARC4
+
+    if len(head) < 0x14 + 1 or head[0x14] != 0:
+        return None
+    start, length = _JET3_MASKED
+    page = head[:start] + ARC4.new(_JET_MASK_KEY).decrypt(head[start:start + length])
+    code = int.from_bytes(page[_CODE_PAGE_OFFSET:_CODE_PAGE_OFFSET + 2], "little") if len(page) >= 0x3E else 0
+    try:
+        codecs.lookup(f"cp{code}")
+    except LookupError:
+        return JET3_CHARSET, False
+    return (f"CP{code}", True) if code else (JET3_CHARSET, False)
 
 
 def _limit_child() -> None:  # pragma: no cover - runs in the child between fork and exec
@@ -62,14 +88,14 @@ def _limit_child() -> None:  # pragma: no cover - runs in the child between fork
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-def _run(args: list[str], timeout: float) -> Iterator[str]:
+def _run(args: list[str], timeout: float, charset: str = JET3_CHARSET) -> Iterator[str]:
     """The tool's standard output, line by line (UTF-8, newlines kept), under the limits above.
 
     Raises:
         ItemRefused: ``unreadable_item`` when the tool exits non-zero, is killed or times out.
     """
     tool = args[0]
-    env = {"LC_ALL": "C.UTF-8", "MDB_JET3_CHARSET": JET3_CHARSET}
+    env = {"LC_ALL": "C.UTF-8", "MDB_JET3_CHARSET": charset}
     proc = subprocess.Popen([shutil.which(tool) or tool, *args[1:]], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, env=env, preexec_fn=_limit_child, close_fds=True)
     timed_out = threading.Event()
@@ -102,9 +128,9 @@ def _run(args: list[str], timeout: float) -> Iterator[str]:
         raise ItemRefused(UNREADABLE_ITEM, f"{tool}: exit {code}")
 
 
-def access_tables(path: Path, timeout: float = TIMEOUT_SECONDS) -> list[str]:
+def access_tables(path: Path, timeout: float = TIMEOUT_SECONDS, charset: str = JET3_CHARSET) -> list[str]:
     """The user tables of the database, in mdb-tables' order (its catalogue's order)."""
-    return [line.rstrip("\r\n") for line in _run(["mdb-tables", "-1", str(path)], timeout) if line.strip()]
+    return [line.rstrip("\r\n") for line in _run(["mdb-tables", "-1", str(path)], timeout, charset) if line.strip()]
 
 
 def parse_access(path: Path, stats: ItemStats, options: ParseOptions = DEFAULT_OPTIONS,
@@ -115,17 +141,24 @@ def parse_access(path: Path, stats: ItemStats, options: ParseOptions = DEFAULT_O
         ItemRefused: ``reader_unavailable`` (mdbtools not installed), ``unreadable_item`` (a tool
             failed, was killed or timed out; a table whose rows differ from ``mdb-count``).
     """
-    stats.format, stats.encoding, stats.encoding_confidence = "access", "utf-8", 1.0
-    stats.encoding_detected = f"mdbtools (Jet 3 text as {JET3_CHARSET})"
+    with open(path, "rb") as fh:
+        jet3 = jet3_code_page(fh.read(0x100))
+    charset = jet3[0] if jet3 else JET3_CHARSET
+    stats.format = "access"
+    if jet3 is None:
+        stats.encoding, stats.encoding_confidence, stats.encoding_detected = "utf-16-le", 1.0, "Jet 4 / ACE: Unicode"
+    else:
+        stats.encoding, stats.encoding_confidence = charset.lower(), 1.0 if jet3[1] else 0.0
+        stats.encoding_detected = "Jet 3: declared" if jet3[1] else f"Jet 3: undeclared, {JET3_CHARSET} assumed"
     if any(shutil.which(t) is None for t in TOOLS):
         raise ItemRefused(READER_UNAVAILABLE, "mdbtools")
-    for name in access_tables(path, timeout):
-        expected_text = "".join(_run(["mdb-count", str(path), name], timeout)).strip()
+    for name in access_tables(path, timeout, charset):
+        expected_text = "".join(_run(["mdb-count", str(path), name], timeout, charset)).strip()
         if not expected_text.isdigit():
             raise ItemRefused(UNREADABLE_ITEM, "mdb-count: not a number")
         expected = int(expected_text)
         stats.sheets.append(name)
-        lines = _run(["mdb-export", "-b", "hex", "-D", "%Y-%m-%d", "-T", "%Y-%m-%d %H:%M:%S", str(path), name], timeout)
+        lines = _run(["mdb-export", "-b", "hex", "-D", "%Y-%m-%d", "-T", "%Y-%m-%d %H:%M:%S", str(path), name], timeout, charset)
 
         def events(lines=lines) -> Iterator[LogicalRow]:
             reader = csv.reader(lines, strict=True)
@@ -145,4 +178,4 @@ def parse_access(path: Path, stats: ItemStats, options: ParseOptions = DEFAULT_O
             raise ItemRefused(UNREADABLE_ITEM, "rows read differ from mdb-count")
 
 
-__all__ = ["ACCESS_MAGICS", "access_tables", "parse_access"]
+__all__ = ["ACCESS_MAGICS", "access_tables", "jet3_code_page", "parse_access"]
