@@ -22,7 +22,7 @@ from jobs.engine.schemas import QUARANTINE
 from jobs.engine.stage import Stage, StageResult, StageRun
 from jobs.export.bundle import BOM, csv_ready, evidence_items_csv, publish, record_columns, write_manifest, write_table
 from jobs.export.cells import RULE as NEUTRALIZATION_RULE
-from jobs.export.charts import page_charts
+from jobs.export.charts import page_charts, weight_bins_of
 from jobs.export.i18n import Catalog
 from jobs.export.pages import render_summary, render_validation
 from jobs.export.summary import bound_summaries, category_summary, count_statement, headline_tier
@@ -103,6 +103,9 @@ class ExportStage(Stage):
             "field_statuses": counts["field_statuses"],
             "config_digest": run.config.digest(),
         }
+        histogram = _weight_histogram(run)
+        if histogram is not None:
+            summary["match_weight_histogram"] = histogram
         review_entries = DecisionLog(run.storage, run.ctx.case_id, run.ctx.seizure_id).entries()
         if review_entries:  # issue 17: review.csv and the review section (no decision: the bundle is as before)
             summary["review"] = _review_section(review_entries, counts, links, unique, bounds, legal, run)
@@ -127,7 +130,7 @@ class ExportStage(Stage):
             "workbook": {"file": "case_file.xlsx", "sheets": book.sheets, "cells_cut_at_32767_characters": book.truncated_cells},
             "report_language": t.language,
         })
-        charts = page_charts(summary, _per_item(items, unique, links), _weight_bins(links), t)
+        charts = page_charts(summary, _per_item(items, unique, links), weight_bins_of(summary), t)
         (out / "summary.html").write_text(render_summary(summary, run_id=run.ctx.run_id, manifest_digest=hashlib.sha256(manifest_bytes).hexdigest(),
                                                          catalog=t, items=items, charts=charts, hash_algorithms=HASH_ALGORITHMS,
                                                          tier_rule=(legal.tier_serious, legal.tier_especially_serious)),
@@ -165,15 +168,16 @@ def _per_item(items: list[dict], unique, links) -> list[dict]:
              "untrue": int(untrue.get(i["path"], 0)), "duplicated": int(dups.get(i["path"], 0))} for i in items if "rows_read" in i]
 
 
-def _weight_bins(links) -> dict[int, int]:
-    """Probable-duplicate links per 1-bit bin of ``match_weight`` (``floor``), for the histogram."""
-    from pyspark.sql import functions as F
-
-    if "match_weight" not in links.columns:
-        return {}
-    rows = (links.where(F.col("match_weight").isNotNull()).groupBy(F.floor("match_weight").alias("k"))
-            .agg(F.count("*").alias("n")).collect())
-    return {int(r["k"]): int(r["n"]) for r in rows}
+def _weight_histogram(run) -> dict | None:
+    """``summary.json`` ``match_weight_histogram``: deduplicate's ``match_weight_bins.json`` (every
+    scored candidate pair per 1-bit bin of ``match_weight``, :func:`jobs.deduplicate.linkage.scoring.weight_bins`);
+    ``None`` for a deduplicate output committed before that file existed (no histogram then)."""
+    key = f"{paths.stage_data(run.ctx, 'deduplicate')}/match_weight_bins.json"
+    if not run.storage.exists("work", key):
+        return None
+    doc = run.read_json("deduplicate", "match_weight_bins.json")
+    return {"bin_width_bits": doc["bin_width_bits"], "candidate_pairs": doc["candidate_pairs"],
+            "threshold_match_weight": doc["threshold_match_weight"], "bins": [[int(k), int(n)] for k, n in doc["bins"]]}
 
 
 if __name__ == "__main__":
