@@ -5,7 +5,8 @@ Bundle (``casefiles/<case>/<seizure>/<run>/``): ``records.csv``, ``duplicates.cs
 can run as a formula: :mod:`jobs.export.cells`), ``case_file.xlsx`` (:mod:`jobs.export.workbook`),
 ``summary.json``, ``summary.html`` (with inline SVG charts), ``validation.html``, the reader's guide
 (``说明.txt`` or ``README.txt``), ``manifest.json``, ``validation/`` and ``SHA256SUMS``. Pages,
-workbook and guide are in ``report.language`` (zh-CN by default, :mod:`jobs.export.i18n`).
+workbook and guide are in ``report.language`` (zh-CN by default, :mod:`jobs.export.i18n`), or in the
+language of ``--report-language`` (``casefile run --lang``, the DAG param ``report_language``).
 ``latest`` moves to the run only after every check passed. The data files (CSVs, summary.json)
 depend only on the inputs, code and configuration, never on the run or the clock.
 """
@@ -16,6 +17,7 @@ import hashlib
 from pathlib import Path
 
 from jobs.common import paths
+from jobs.common.config import REPORT_LANGUAGES
 from jobs.common.custody import HASH_ALGORITHMS, Ledger, canonical_json, code_version, library_versions, write_sha256sums
 from jobs.common.errors import LedgerError
 from jobs.engine.schemas import QUARANTINE
@@ -38,7 +40,13 @@ class ExportStage(Stage):
 
     name = STAGE
 
-    def build(self, run: StageRun) -> StageResult:
+    @classmethod
+    def add_arguments(cls, parser) -> None:
+        # ``casefile run --lang`` through the DAG param ``report_language``; empty: ``report.language``.
+        parser.add_argument("--report-language", default="", choices=("", *REPORT_LANGUAGES),
+                            help="language of pages, workbook and guide (default: report.language of the configuration)")
+
+    def build(self, run: StageRun, *, report_language: str = "") -> StageResult:
         manifests = {s: run.manifest(s) for s in ("intake", "normalize", "deduplicate")}
         bundle_key = paths.casefile_prefix(run.ctx)
         bundle_attempt = paths.casefile_attempt(run.ctx)
@@ -113,7 +121,7 @@ class ExportStage(Stage):
         (out / "summary.json").write_bytes(canonical_json(summary))
 
         # For people: the workbook, the validation page and the reader's guide, in the report language.
-        t = Catalog(run.config.report_language)
+        t = Catalog(report_language or run.config.report_language)
         book = write_workbook(out / "case_file.xlsx", out, summary, items, catalog=t, hash_algorithms=HASH_ALGORITHMS)
         (out / "validation.html").write_text(render_validation(validation_rows(out / "validation"), case_id=run.ctx.case_id,
                                                                seizure_id=run.ctx.seizure_id, catalog=t), encoding="utf-8")
