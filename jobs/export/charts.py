@@ -167,7 +167,8 @@ def histogram(bins: Mapping[int, int], *, threshold: float | None, bin_width: fl
             "bins": [(b * bin_width, c) for b, c in sorted(counts.items())]}
 
 
-def page_charts(summary: Mapping[str, Any], per_item: Sequence[Mapping[str, Any]], weight_bins: Mapping[int, int], t) -> dict[str, Any]:
+def page_charts(summary: Mapping[str, Any], per_item: Sequence[Mapping[str, Any]], weight_bins: Mapping[int, int], t, *,
+                all_pairs: bool = True) -> dict[str, Any]:
     """The charts of ``summary.html``.
 
     Args:
@@ -177,6 +178,8 @@ def page_charts(summary: Mapping[str, Any], per_item: Sequence[Mapping[str, Any]
             deduplicate stage scored, per 1-bit bin (:func:`weight_bins_of`; bundles made before that
             have only their probable-duplicate links' weights, :func:`bin_values`).
         t: the :class:`jobs.export.i18n.Catalog`.
+        all_pairs: ``weight_bins`` hold every candidate pair (``False``: only the links of an older
+            bundle); sets ``weights_all_pairs``, which picks the histogram's caption.
     """
     charts: dict[str, Any] = {}
     if "lower_bound" in summary:
@@ -196,4 +199,5 @@ def page_charts(summary: Mapping[str, Any], per_item: Sequence[Mapping[str, Any]
                                           [(k, t(f"status.{k}", default=k)) for k in statuses])
     threshold = (summary.get("linkage") or {}).get("threshold_match_weight")
     charts["weights"] = histogram(weight_bins, threshold=threshold, label=f"{threshold:g}" if threshold is not None else "")
+    charts["weights_all_pairs"] = all_pairs
     return charts

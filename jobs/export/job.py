@@ -138,7 +138,9 @@ class ExportStage(Stage):
             "workbook": {"file": "case_file.xlsx", "sheets": book.sheets, "cells_cut_at_32767_characters": book.truncated_cells},
             "report_language": t.language,
         })
-        charts = page_charts(summary, _per_item(items, unique, links), weight_bins_of(summary), t)
+        all_pairs = "match_weight_histogram" in summary  # else a deduplicate output from before the bins: its links' weights
+        charts = page_charts(summary, _per_item(items, unique, links), weight_bins_of(summary) if all_pairs else _link_weight_bins(links), t,
+                             all_pairs=all_pairs)
         (out / "summary.html").write_text(render_summary(summary, run_id=run.ctx.run_id, manifest_digest=hashlib.sha256(manifest_bytes).hexdigest(),
                                                          catalog=t, items=items, charts=charts, hash_algorithms=HASH_ALGORITHMS,
                                                          tier_rule=(legal.tier_serious, legal.tier_especially_serious)),
@@ -176,10 +178,22 @@ def _per_item(items: list[dict], unique, links) -> list[dict]:
              "untrue": int(untrue.get(i["path"], 0)), "duplicated": int(dups.get(i["path"], 0))} for i in items if "rows_read" in i]
 
 
+def _link_weight_bins(links) -> dict[int, int]:
+    """Probable-duplicate links per 1-bit bin of ``match_weight`` (``floor``): the histogram of a
+    deduplicate output committed before ``match_weight_bins.json`` existed."""
+    from pyspark.sql import functions as F
+
+    if "match_weight" not in links.columns:
+        return {}
+    rows = (links.where(F.col("match_weight").isNotNull()).groupBy(F.floor("match_weight").alias("k"))
+            .agg(F.count("*").alias("n")).collect())
+    return {int(r["k"]): int(r["n"]) for r in rows}
+
+
 def _weight_histogram(run) -> dict | None:
     """``summary.json`` ``match_weight_histogram``: deduplicate's ``match_weight_bins.json`` (every
     scored candidate pair per 1-bit bin of ``match_weight``, :func:`jobs.deduplicate.linkage.scoring.weight_bins`);
-    ``None`` for a deduplicate output committed before that file existed (no histogram then)."""
+    ``None`` for a deduplicate output committed before that file existed (:func:`_link_weight_bins` then)."""
     key = f"{paths.stage_data(run.ctx, 'deduplicate')}/match_weight_bins.json"
     if not run.storage.exists("work", key):
         return None

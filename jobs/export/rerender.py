@@ -117,7 +117,8 @@ def render_bundle_summary(bundle: Path, language: str, *, tier_rule: tuple[float
     t = Catalog(language)
     items = evidence_items(bundle)
     per_item, link_bins = chart_counts(bundle, items)
-    bins = weight_bins_of(summary) if "match_weight_histogram" in summary else link_bins
+    all_pairs = "match_weight_histogram" in summary
+    bins = weight_bins_of(summary) if all_pairs else link_bins
     return render_summary(summary, run_id=manifest["run_id"], manifest_digest=hashlib.sha256(manifest_bytes).hexdigest(), catalog=t,
-                          items=items, charts=page_charts(summary, per_item, bins, t), hash_algorithms=manifest["hash_algorithms"],
+                          items=items, charts=page_charts(summary, per_item, bins, t, all_pairs=all_pairs), hash_algorithms=manifest["hash_algorithms"],
                           tier_rule=tier_rule)

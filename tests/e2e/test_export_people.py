@@ -52,3 +52,11 @@ def test_reference_histogram_covers_every_candidate_pair(reference_run):
     assert sum(n for _, n in hist["bins"]) == hist["candidate_pairs"] == summary["linkage"]["candidate_pairs"]
     assert hist["candidate_pairs"] >= summary["linkage"]["linked_pairs"] >= links > 0
     assert [k for k, _ in hist["bins"]] == sorted({k for k, _ in hist["bins"]})
+    # The page says so (the catalog's caption of the all-pairs histogram, not that of the links-only one).
+    import yaml
+
+    from jobs.common.config import REPO_ROOT
+
+    catalog = yaml.safe_load((REPO_ROOT / "jobs" / "export" / "catalog.yaml").read_text(encoding="utf-8"))
+    page = (bundle / "summary.html").read_text(encoding="utf-8")
+    assert catalog["page.chart_weights"]["zh-CN"] in page and catalog["page.chart_weights_links"]["zh-CN"] not in page
