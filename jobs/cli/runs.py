@@ -301,6 +301,13 @@ def _latest_or_fail(case_id: str, seizure_id: str, what: str) -> dict:
 
 def cmd_rerun(args) -> int:
     out: Output = args.output
+    lang = getattr(args, "lang", None)
+    if lang and airflow_url():  # refused before --apply-review un-commits anything
+        record = _latest_or_fail(args.case, args.seizure, " to rerun")
+        if lang != (record["conf"].get("report_language") or None):
+            # Airflow's clear keeps a run's params: the language is the one the run was triggered with.
+            raise UsageError(f"--lang {lang}: run {record['run_id']} on the deployment keeps the language it was triggered with; "
+                             f"start a new run with casefile run --lang {lang}")
     if getattr(args, "apply_review", False):  # issue 17: deduplicate and export again, with the decisions
         from jobs.cli.review import apply_review_rerun
 
@@ -308,11 +315,6 @@ def cmd_rerun(args) -> int:
     record = _latest_or_fail(args.case, args.seizure, " to rerun")
     if args.ground_truth:
         check_input_file("--ground-truth", args.ground_truth)
-    lang = getattr(args, "lang", None)
-    if lang and airflow_url() and lang != (record["conf"].get("report_language") or None):
-        # Airflow's clear keeps a run's params: the language is the one the run was triggered with.
-        raise UsageError(f"--lang {lang}: run {record['run_id']} on the deployment keeps the language it was triggered with; "
-                         f"start a new run with casefile run --lang {lang}")
     if airflow_url():
         api = _api()
         states = api.task_states(DAG_ID, record["run_id"])

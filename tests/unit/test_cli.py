@@ -356,6 +356,11 @@ def test_lang_on_a_deployment_rerun_cannot_change_the_run(home, capsys, monkeypa
     monkeypatch.setenv("CASEFILE_AIRFLOW_URL", "http://127.0.0.1:9")
     assert main(["rerun", "--case", "HG", "--seizure", "S1", "--lang", "en"]) == ExitCode.USAGE
     assert "keeps the language it was triggered with" in one_line_error(capsys, "rerun")
+    seed_run(home, tuple(paths.STAGES))
+    assert main(["rerun", "--case", "HG", "--seizure", "S1", "--apply-review", "--lang", "en"]) == ExitCode.USAGE
+    assert "keeps the language it was triggered with" in one_line_error(capsys, "rerun")
+    ctx = paths.RunContext("HG", "S1", RUN_ID)  # refused before --apply-review un-committed a stage
+    assert all(LocalStorage(home / "home").exists("work", paths.stage_marker(ctx, s)) for s in paths.STAGES)
 
 
 def test_export_stage_takes_the_report_language():
