@@ -30,6 +30,8 @@ with DAG(
         "seizure_id": Param(type="string", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", description="seizure id within the case"),
         "evidence": Param("", type="string", description="folder of seized files to register; empty when already in the evidence store"),
         "seizure_date": Param("", type="string", description="YYYY-MM-DD; birth dates after it are untrue (default: the run's date)"),
+        "report_language": Param("", enum=["", "zh-CN", "en"],
+                                 description="language of the case file's pages, workbook and guide (empty: report.language of the configuration)"),
     },
     doc_md=__doc__,
 ) as dag:
@@ -38,6 +40,7 @@ with DAG(
     normalize = StageSparkSubmitOperator(task_id="normalize", stage="normalize",
                                          application_args=[*RUN_ARGS, "--reference-date", REFERENCE_DATE])
     deduplicate = StageSparkSubmitOperator(task_id="deduplicate", stage="deduplicate", application_args=[*RUN_ARGS])
-    export = StageSparkSubmitOperator(task_id="export", stage="export", application_args=[*RUN_ARGS],
+    export = StageSparkSubmitOperator(task_id="export", stage="export",
+                                      application_args=[*RUN_ARGS, "--report-language", "{{ params.get('report_language') or '' }}"],
                                       outlets=[Asset(name="casefiles", uri="casefile://casefiles/")])
     intake >> normalize >> deduplicate >> export

@@ -18,6 +18,10 @@ through Airflow's REST API, ``status`` shows the Airflow state and commit of eac
 clears the failed task and its downstream tasks through the API; ``pull`` reads the ``casefiles``
 store (a bucket with ``CASEFILE_STORAGE=minio``) in both modes.
 
+``--lang zh-CN|en`` on ``run``, ``rerun`` and ``case-report`` overrides ``report.language`` of the
+configuration for the pages, workbook and reader's guide that command renders (``run`` passes it to
+the DAG as the ``report_language`` param, which the export stage gets as ``--report-language``).
+
 Nothing here prints record values: only counts, hashes, locations and states. A user error is one
 line on stderr and a distinct exit code (:mod:`jobs.cli.exitcodes`), never a traceback; ``--json``
 makes ``run``, ``rerun``, ``status``, ``verify`` and ``pull`` print one JSON document on stdout
@@ -40,7 +44,11 @@ from jobs.cli.console import Output
 from jobs.cli.exitcodes import ExitCode, UsageError, exit_code_for, exit_code_table
 from jobs.cli.review import cmd_review
 from jobs.cli.runs import cmd_rerun, cmd_run, cmd_status
-from jobs.common.config import REPO_ROOT
+from jobs.common.config import REPO_ROOT, REPORT_LANGUAGES
+
+#: ``--lang`` of the commands that render a report (run, rerun, case-report).
+LANG_HELP = ("language of summary.html, the workbook and the reader's guide: zh-CN or en "
+             "(default: report.language in configs/pipeline.yaml, or CASEFILE_REPORT_LANGUAGE)")
 
 #: Commands that take ``--json``.
 JSON_COMMANDS = ("run", "rerun", "status", "verify", "pull")
@@ -97,6 +105,9 @@ def build_parser(*, raise_usage_errors: bool = False) -> argparse.ArgumentParser
             r.add_argument("--no-wait", action="store_true", help="deployment mode: return once triggered")
         if name == "rerun":
             r.add_argument("--apply-review", action="store_true", help="run deduplicate and export again with the review decisions (casefile review)")
+        if name in ("run", "rerun"):
+            r.add_argument("--lang", choices=REPORT_LANGUAGES, default=None, help=LANG_HELP + (
+                "" if name == "run" else "; for a stage this rerun renders again (embedded mode; a deployment's run keeps the language it was triggered with)"))
         r.set_defaults(func=func)
     rv = sub.add_parser("review", help="serve the seizure's review page on 127.0.0.1 (the printed URL carries a one-time token)")
     rv.add_argument("--case", required=True, help="case id")
@@ -132,6 +143,7 @@ def build_parser(*, raise_usage_errors: bool = False) -> argparse.ArgumentParser
     cr.add_argument("--case", required=True)
     cr.add_argument("--roles", default="", help="roles YAML (default configs/cases/<case>.yaml; none: each seizure its own suspect)")
     cr.add_argument("--dest", default="", help="write the report to this folder instead of casefiles/<case>/_case/")
+    cr.add_argument("--lang", choices=REPORT_LANGUAGES, default=None, help=LANG_HELP)
     cr.set_defaults(func=cmd_case_report)
     return p
 

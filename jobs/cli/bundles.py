@@ -101,7 +101,10 @@ def cmd_case_report(args: argparse.Namespace) -> int:
     storage = open_storage()
     if not case_seizures(storage, args.case):
         raise NotFoundError(f"no published case file in case {args.case} (unknown case, or no seizure of it has finished)")
-    result = make_case_report(args.case, storage=storage, roles_file=Path(args.roles) if args.roles else None,
+    from jobs.common.config import load_config
+
+    config = load_config({"report_language": args.lang} if getattr(args, "lang", None) else None)
+    result = make_case_report(args.case, storage=storage, config=config, roles_file=Path(args.roles) if args.roles else None,
                               dest=Path(args.dest) if args.dest else None)
     s = result["summary"]
     out.say(f"casefile case-report: {args.case}: {len(s['seizures'])} seizure(s) → {result['location']}")

@@ -24,7 +24,7 @@ from typing import Any
 
 from jobs.cli.admin import ensure_airflow_db, open_storage
 from jobs.cli.console import Output, Progress, print_summary, progress_line
-from jobs.cli.exitcodes import ExitCode, NotFoundError, RemoteError
+from jobs.cli.exitcodes import ExitCode, NotFoundError, RemoteError, UsageError
 from jobs.cli.preflight import check_evidence_folder, check_ids, check_input_file, check_logical_date, check_seizure_date
 from jobs.common import paths
 from jobs.common.config import casefile_home
@@ -174,6 +174,8 @@ def cmd_run(args) -> int:
 
     run_id = manual_run_id(logical)
     conf = {"case_id": args.case, "seizure_id": args.seizure, "evidence": str(evidence), "seizure_date": seizure_date}
+    if getattr(args, "lang", None):  # the DAG param report_language → export --report-language
+        conf["report_language"] = args.lang
     ctx = paths.RunContext(args.case, args.seizure, run_id)
     storage = open_storage()
     if api is not None:
@@ -299,6 +301,13 @@ def _latest_or_fail(case_id: str, seizure_id: str, what: str) -> dict:
 
 def cmd_rerun(args) -> int:
     out: Output = args.output
+    lang = getattr(args, "lang", None)
+    if lang and airflow_url():  # refused before --apply-review un-commits anything
+        record = _latest_or_fail(args.case, args.seizure, " to rerun")
+        if lang != (record["conf"].get("report_language") or None):
+            # Airflow's clear keeps a run's params: the language is the one the run was triggered with.
+            raise UsageError(f"--lang {lang}: run {record['run_id']} on the deployment keeps the language it was triggered with; "
+                             f"start a new run with casefile run --lang {lang}")
     if getattr(args, "apply_review", False):  # issue 17: deduplicate and export again, with the decisions
         from jobs.cli.review import apply_review_rerun
 
@@ -319,7 +328,8 @@ def cmd_rerun(args) -> int:
     out.say(f"casefile: rerun of {record['run_id']}: Airflow clears its task instances; committed stages are not run again")
     ctx = paths.RunContext(args.case, args.seizure, record["run_id"])
     log = _log_path(ctx, "rerun")
-    _dispatch(record["logical_date"], record["conf"], log, out)
+    conf = {**record["conf"], "report_language": lang} if lang else record["conf"]
+    _dispatch(record["logical_date"], conf, log, out)
     return _report(args.case, args.seizure, record["run_id"], args.ground_truth, out, log)
 
 

@@ -3,7 +3,9 @@
 Reads the committed ``records`` of normalize; writes ``unique_records`` (the exact survivors, with
 ``count_status``, ``exclusion_reason``, ``probable_survivor_record_id``, ``lower_category``),
 ``duplicate_links`` (exact links, whose records left ``unique_records``, and probable links between
-two unique records, with match weight, probability and comparison levels) and ``counts.json``.
+two unique records, with match weight, probability and comparison levels), ``counts.json`` and
+``match_weight_bins.json`` (every candidate pair's match weight per 1-bit bin, for the report's
+histogram: :func:`jobs.deduplicate.linkage.scoring.weight_bins`).
 Ledger: records in = unique records + exact duplicates (probable duplicates stay in
 ``unique_records``: they are removed only from the lower bound).
 """
@@ -14,6 +16,7 @@ from jobs.common.custody import Ledger
 from jobs.common.errors import ConfigError, LedgerError
 from jobs.common.fields import CANONICAL_FIELDS
 from jobs.deduplicate.counts import bound_counts, category_counts, status_counts
+from jobs.deduplicate.linkage.scoring import WEIGHT_BIN_BITS, weight_bins
 from jobs.deduplicate.transforms import deduplicate
 from jobs.engine.stage import Stage, StageResult, StageRun
 from jobs.review.apply import apply_review
@@ -77,6 +80,12 @@ class DeduplicateStage(Stage):
         if review.decisions:
             counts["review"] = review.to_dict()
         run.write_json("counts.json", counts)
+        bins = weight_bins(result.scored)  # all candidate pairs, not only the links (issue 15)
+        if sum(n for _, n in bins) != result.stats["candidate_pairs"]:
+            raise LedgerError(f"match-weight histogram holds {sum(n for _, n in bins)} pairs, not the {result.stats['candidate_pairs']} candidate pairs")
+        run.write_json("match_weight_bins.json", {"bin_width_bits": WEIGHT_BIN_BITS, "candidate_pairs": sum(n for _, n in bins),
+                                                  "threshold_match_weight": result.stats["threshold_match_weight"],
+                                                  "bins": [[k, n] for k, n in bins]})
         return StageResult(ledger, {"datasets": {**run.datasets, "exact_duplicates": n_exact, "probable_duplicates": n_links - n_exact}},
                            f"deduplicate committed: {n_in} records, {n_unique} unique, {n_exact} exact and "
                            f"{n_links - n_exact} probable duplicates, {result.stats['candidate_pairs']} candidate pairs")

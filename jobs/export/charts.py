@@ -7,7 +7,8 @@ computed in Python, so the page's bytes depend only on the counts.
 
 Charts (issue 15): unique records per category for both bounds against the 情节严重 threshold;
 rows read / quarantined / untrue / duplicated per evidence item; the field statuses of the unique
-records (one stacked bar per field); the histogram of match weights with the threshold marked.
+records (one stacked bar per field); the histogram of the match weights of all candidate pairs
+(linked or not) with the threshold marked.
 """
 
 from __future__ import annotations
@@ -126,6 +127,13 @@ def bin_values(values: Sequence[float], bin_width: float = 1.0) -> dict[int, int
     return out
 
 
+def weight_bins_of(summary: Mapping[str, Any]) -> dict[int, int]:
+    """Bin index → candidate pairs from ``summary.json`` ``match_weight_histogram`` (``bins``:
+    ``[[k, pairs]]``, every scored candidate pair of the deduplicate stage per 1-bit bin); ``{}``
+    when the summary has none (a bundle made before the deduplicate stage wrote the bins)."""
+    return {int(k): int(n) for k, n in (summary.get("match_weight_histogram") or {}).get("bins", [])}
+
+
 def histogram(bins: Mapping[int, int], *, threshold: float | None, bin_width: float = 1.0, label: str = "") -> dict[str, Any] | None:
     """Vertical histogram of bin counts (bin index ``k`` covers ``[k·w, (k+1)·w)``; empty bins between
     are drawn as zero), with a red line at ``threshold``; ``None`` when there are no values.
@@ -159,15 +167,19 @@ def histogram(bins: Mapping[int, int], *, threshold: float | None, bin_width: fl
             "bins": [(b * bin_width, c) for b, c in sorted(counts.items())]}
 
 
-def page_charts(summary: Mapping[str, Any], per_item: Sequence[Mapping[str, Any]], weight_bins: Mapping[int, int], t) -> dict[str, Any]:
+def page_charts(summary: Mapping[str, Any], per_item: Sequence[Mapping[str, Any]], weight_bins: Mapping[int, int], t, *,
+                all_pairs: bool = True) -> dict[str, Any]:
     """The charts of ``summary.html``.
 
     Args:
         summary: ``summary.json``.
         per_item: per evidence item ``path``, ``rows_read``, ``quarantined``, ``untrue``, ``duplicated``.
-        weight_bins: match weights (bits) of the probable-duplicate links of ``duplicates.csv``, counted
-            per 1-bit bin (:func:`bin_values`). The deduplicate stage keeps no other candidate pairs.
+        weight_bins: bin index → candidate pairs: the match weights (bits) of every candidate pair the
+            deduplicate stage scored, per 1-bit bin (:func:`weight_bins_of`; bundles made before that
+            have only their probable-duplicate links' weights, :func:`bin_values`).
         t: the :class:`jobs.export.i18n.Catalog`.
+        all_pairs: ``weight_bins`` hold every candidate pair (``False``: only the links of an older
+            bundle); sets ``weights_all_pairs``, which picks the histogram's caption.
     """
     charts: dict[str, Any] = {}
     if "lower_bound" in summary:
@@ -187,4 +199,5 @@ def page_charts(summary: Mapping[str, Any], per_item: Sequence[Mapping[str, Any]
                                           [(k, t(f"status.{k}", default=k)) for k in statuses])
     threshold = (summary.get("linkage") or {}).get("threshold_match_weight")
     charts["weights"] = histogram(weight_bins, threshold=threshold, label=f"{threshold:g}" if threshold is not None else "")
+    charts["weights_all_pairs"] = all_pairs
     return charts

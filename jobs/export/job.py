@@ -5,7 +5,8 @@ Bundle (``casefiles/<case>/<seizure>/<run>/``): ``records.csv``, ``duplicates.cs
 can run as a formula: :mod:`jobs.export.cells`), ``case_file.xlsx`` (:mod:`jobs.export.workbook`),
 ``summary.json``, ``summary.html`` (with inline SVG charts), ``validation.html``, the reader's guide
 (``说明.txt`` or ``README.txt``), ``manifest.json``, ``validation/`` and ``SHA256SUMS``. Pages,
-workbook and guide are in ``report.language`` (zh-CN by default, :mod:`jobs.export.i18n`).
+workbook and guide are in ``report.language`` (zh-CN by default, :mod:`jobs.export.i18n`), or in the
+language of ``--report-language`` (``casefile run --lang``, the DAG param ``report_language``).
 ``latest`` moves to the run only after every check passed. The data files (CSVs, summary.json)
 depend only on the inputs, code and configuration, never on the run or the clock.
 """
@@ -16,13 +17,14 @@ import hashlib
 from pathlib import Path
 
 from jobs.common import paths
+from jobs.common.config import REPORT_LANGUAGES
 from jobs.common.custody import HASH_ALGORITHMS, Ledger, canonical_json, code_version, library_versions, write_sha256sums
 from jobs.common.errors import LedgerError
 from jobs.engine.schemas import QUARANTINE
 from jobs.engine.stage import Stage, StageResult, StageRun
 from jobs.export.bundle import BOM, csv_ready, evidence_items_csv, publish, record_columns, write_manifest, write_table
 from jobs.export.cells import RULE as NEUTRALIZATION_RULE
-from jobs.export.charts import page_charts
+from jobs.export.charts import page_charts, weight_bins_of
 from jobs.export.i18n import Catalog
 from jobs.export.pages import render_summary, render_validation
 from jobs.export.summary import bound_summaries, category_summary, count_statement, headline_tier
@@ -38,7 +40,13 @@ class ExportStage(Stage):
 
     name = STAGE
 
-    def build(self, run: StageRun) -> StageResult:
+    @classmethod
+    def add_arguments(cls, parser) -> None:
+        # ``casefile run --lang`` through the DAG param ``report_language``; empty: ``report.language``.
+        parser.add_argument("--report-language", default="", choices=("", *REPORT_LANGUAGES),
+                            help="language of pages, workbook and guide (default: report.language of the configuration)")
+
+    def build(self, run: StageRun, *, report_language: str = "") -> StageResult:
         manifests = {s: run.manifest(s) for s in ("intake", "normalize", "deduplicate")}
         bundle_key = paths.casefile_prefix(run.ctx)
         bundle_attempt = paths.casefile_attempt(run.ctx)
@@ -103,6 +111,9 @@ class ExportStage(Stage):
             "field_statuses": counts["field_statuses"],
             "config_digest": run.config.digest(),
         }
+        histogram = _weight_histogram(run)
+        if histogram is not None:
+            summary["match_weight_histogram"] = histogram
         review_entries = DecisionLog(run.storage, run.ctx.case_id, run.ctx.seizure_id).entries()
         if review_entries:  # issue 17: review.csv and the review section (no decision: the bundle is as before)
             summary["review"] = _review_section(review_entries, counts, links, unique, bounds, legal, run)
@@ -110,7 +121,7 @@ class ExportStage(Stage):
         (out / "summary.json").write_bytes(canonical_json(summary))
 
         # For people: the workbook, the validation page and the reader's guide, in the report language.
-        t = Catalog(run.config.report_language)
+        t = Catalog(report_language or run.config.report_language)
         book = write_workbook(out / "case_file.xlsx", out, summary, items, catalog=t, hash_algorithms=HASH_ALGORITHMS)
         (out / "validation.html").write_text(render_validation(validation_rows(out / "validation"), case_id=run.ctx.case_id,
                                                                seizure_id=run.ctx.seizure_id, catalog=t), encoding="utf-8")
@@ -127,7 +138,9 @@ class ExportStage(Stage):
             "workbook": {"file": "case_file.xlsx", "sheets": book.sheets, "cells_cut_at_32767_characters": book.truncated_cells},
             "report_language": t.language,
         })
-        charts = page_charts(summary, _per_item(items, unique, links), _weight_bins(links), t)
+        all_pairs = "match_weight_histogram" in summary  # else a deduplicate output from before the bins: its links' weights
+        charts = page_charts(summary, _per_item(items, unique, links), weight_bins_of(summary) if all_pairs else _link_weight_bins(links), t,
+                             all_pairs=all_pairs)
         (out / "summary.html").write_text(render_summary(summary, run_id=run.ctx.run_id, manifest_digest=hashlib.sha256(manifest_bytes).hexdigest(),
                                                          catalog=t, items=items, charts=charts, hash_algorithms=HASH_ALGORITHMS,
                                                          tier_rule=(legal.tier_serious, legal.tier_especially_serious)),
@@ -165,8 +178,9 @@ def _per_item(items: list[dict], unique, links) -> list[dict]:
              "untrue": int(untrue.get(i["path"], 0)), "duplicated": int(dups.get(i["path"], 0))} for i in items if "rows_read" in i]
 
 
-def _weight_bins(links) -> dict[int, int]:
-    """Probable-duplicate links per 1-bit bin of ``match_weight`` (``floor``), for the histogram."""
+def _link_weight_bins(links) -> dict[int, int]:
+    """Probable-duplicate links per 1-bit bin of ``match_weight`` (``floor``): the histogram of a
+    deduplicate output committed before ``match_weight_bins.json`` existed."""
     from pyspark.sql import functions as F
 
     if "match_weight" not in links.columns:
@@ -174,6 +188,18 @@ def _weight_bins(links) -> dict[int, int]:
     rows = (links.where(F.col("match_weight").isNotNull()).groupBy(F.floor("match_weight").alias("k"))
             .agg(F.count("*").alias("n")).collect())
     return {int(r["k"]): int(r["n"]) for r in rows}
+
+
+def _weight_histogram(run) -> dict | None:
+    """``summary.json`` ``match_weight_histogram``: deduplicate's ``match_weight_bins.json`` (every
+    scored candidate pair per 1-bit bin of ``match_weight``, :func:`jobs.deduplicate.linkage.scoring.weight_bins`);
+    ``None`` for a deduplicate output committed before that file existed (:func:`_link_weight_bins` then)."""
+    key = f"{paths.stage_data(run.ctx, 'deduplicate')}/match_weight_bins.json"
+    if not run.storage.exists("work", key):
+        return None
+    doc = run.read_json("deduplicate", "match_weight_bins.json")
+    return {"bin_width_bits": doc["bin_width_bits"], "candidate_pairs": doc["candidate_pairs"],
+            "threshold_match_weight": doc["threshold_match_weight"], "bins": [[int(k), int(n)] for k, n in doc["bins"]]}
 
 
 if __name__ == "__main__":

@@ -8,9 +8,11 @@ from the same numbers without a new pipeline run. Everything the page shows is i
   SHA-256 is the digest the page prints), ``evidence_items.csv`` (the evidence list, cells restored
   per :func:`jobs.export.cells.restore`),
 - the per-item chart from ``records.csv`` (``count_status == "untrue"`` per ``item_path``) and
-  ``duplicates.csv`` (rows per ``item_path``), the match-weight histogram from ``duplicates.csv``
-  (``floor(match_weight)`` per 1-bit bin) — the same counts the export stage takes with Spark
-  (``jobs.export.job._per_item`` / ``_weight_bins``), here with Python's ``csv`` reader, streamed row by row.
+  ``duplicates.csv`` (rows per ``item_path``) — the same counts the export stage takes with Spark
+  (``jobs.export.job._per_item``), here with Python's ``csv`` reader, streamed row by row,
+- the match-weight histogram of all candidate pairs from ``summary.json`` ``match_weight_histogram``
+  (a bundle made before it was there: its probable-duplicate links' ``floor(match_weight)`` from
+  ``duplicates.csv``, as the page of that bundle drew it).
 
 So :func:`render_bundle_summary` in the bundle's own language gives the bundle's ``summary.html`` byte
 for byte (tests/e2e/test_report_browser.py checks this), and in the other language the same page in
@@ -29,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from jobs.export.cells import restore, unlimited_csv_fields
-from jobs.export.charts import page_charts
+from jobs.export.charts import page_charts, weight_bins_of
 from jobs.export.i18n import Catalog
 from jobs.export.pages import render_summary
 
@@ -114,7 +116,9 @@ def render_bundle_summary(bundle: Path, language: str, *, tier_rule: tuple[float
     summary = json.loads((bundle / "summary.json").read_text(encoding="utf-8"))
     t = Catalog(language)
     items = evidence_items(bundle)
-    per_item, bins = chart_counts(bundle, items)
+    per_item, link_bins = chart_counts(bundle, items)
+    all_pairs = "match_weight_histogram" in summary
+    bins = weight_bins_of(summary) if all_pairs else link_bins
     return render_summary(summary, run_id=manifest["run_id"], manifest_digest=hashlib.sha256(manifest_bytes).hexdigest(), catalog=t,
-                          items=items, charts=page_charts(summary, per_item, bins, t), hash_algorithms=manifest["hash_algorithms"],
+                          items=items, charts=page_charts(summary, per_item, bins, t, all_pairs=all_pairs), hash_algorithms=manifest["hash_algorithms"],
                           tier_rule=tier_rule)

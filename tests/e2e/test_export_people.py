@@ -38,3 +38,25 @@ def test_reference_bundle_workbook_pages_and_guide(reference_run):
     assert page.count("<svg") >= 2
     guide = (bundle / "说明.txt").read_bytes().decode("utf-8-sig")
     assert "sha256sum -c SHA256SUMS" in guide and "Get-FileHash" in guide and "certutil" in guide
+
+
+def test_reference_histogram_covers_every_candidate_pair(reference_run):
+    """The page's match-weight histogram counts all candidate pairs the deduplicate stage scored
+    (its ``linkage.candidate_pairs``), not only the probable-duplicate links of ``duplicates.csv``."""
+    bundle = reference_run["bundle"]
+    summary = json.loads((bundle / "summary.json").read_text(encoding="utf-8"))
+    hist = summary["match_weight_histogram"]
+    with open(bundle / "duplicates.csv", encoding="utf-8-sig", newline="") as fh:
+        links = sum(1 for r in csv.DictReader(fh) if r["reason"] == "probable_duplicate")
+    assert hist["bin_width_bits"] == 1 and hist["threshold_match_weight"] == summary["linkage"]["threshold_match_weight"]
+    assert sum(n for _, n in hist["bins"]) == hist["candidate_pairs"] == summary["linkage"]["candidate_pairs"]
+    assert hist["candidate_pairs"] >= summary["linkage"]["linked_pairs"] >= links > 0
+    assert [k for k, _ in hist["bins"]] == sorted({k for k, _ in hist["bins"]})
+    # The page says so (the catalog's caption of the all-pairs histogram, not that of the links-only one).
+    import yaml
+
+    from jobs.common.config import REPO_ROOT
+
+    catalog = yaml.safe_load((REPO_ROOT / "jobs" / "export" / "catalog.yaml").read_text(encoding="utf-8"))
+    page = (bundle / "summary.html").read_text(encoding="utf-8")
+    assert catalog["page.chart_weights"]["zh-CN"] in page and catalog["page.chart_weights_links"]["zh-CN"] not in page

@@ -44,7 +44,7 @@ def test_seizure_pipeline_wiring(dagbag):
         assert task._conn_id == "spark_default"
 
 
-def _rendered_args(dag, task_id: str, *, seizure_date: str = "", evidence: str = "", logical_date=None) -> list[str]:
+def _rendered_args(dag, task_id: str, *, seizure_date: str = "", evidence: str = "", logical_date=None, **params) -> list[str]:
     """``application_args`` of a task as Airflow renders them for a run (on a copy of the task)."""
     import copy
     import datetime as dt
@@ -52,7 +52,7 @@ def _rendered_args(dag, task_id: str, *, seizure_date: str = "", evidence: str =
 
     task = copy.deepcopy(dag.get_task(task_id))
     run_after = dt.datetime(2026, 3, 9, 17, 30, tzinfo=dt.timezone.utc)
-    context = {"params": {"case_id": "HG-2019-0412", "seizure_id": "S01", "evidence": evidence, "seizure_date": seizure_date},
+    context = {"params": {"case_id": "HG-2019-0412", "seizure_id": "S01", "evidence": evidence, "seizure_date": seizure_date, **params},
                "run_id": "manual__2026-01-01T00:00:00+00:00", "logical_date": logical_date,
                "dag_run": SimpleNamespace(run_after=run_after)}
     task.render_template_fields(context, jinja_env=dag.get_template_env())
@@ -76,7 +76,9 @@ def test_stage_arguments_are_templates_rendered_per_run(dagbag):
     assert _rendered_args(dag, "normalize", logical_date=day) == [*run, "--reference-date", "2026-01-01"]
     assert _rendered_args(dag, "normalize") == [*run, "--reference-date", "2026-03-09"]
     assert _rendered_args(dag, "deduplicate", logical_date=day) == run
-    assert _rendered_args(dag, "export", logical_date=day) == run
+    # The report language: casefile run --lang (param report_language); empty or absent: report.language.
+    assert _rendered_args(dag, "export", logical_date=day) == [*run, "--report-language", ""]
+    assert _rendered_args(dag, "export", logical_date=day, report_language="en") == [*run, "--report-language", "en"]
     for task in dag.tasks:
         assert "application_args" in task.template_fields
         assert task.conf["spark.pyspark.python"] and task.conf["spark.pyspark.driver.python"]

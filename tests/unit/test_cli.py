@@ -73,6 +73,8 @@ def one_line_error(capsys, command: str) -> str:
     (["pull", "--case", "NOPE", "--seizure", "S1", "--dest", "{ev}"], ExitCode.USAGE, "is not empty"),
     (["case-report", "--case", "NOPE"], ExitCode.NOT_FOUND, "no published case file in case NOPE"),
     (["verify", "{tmp}/missing"], ExitCode.NOT_FOUND, "does not exist"),
+    (["run", "--case", "HG", "--seizure", "S1", "--evidence", "{ev}", "--lang", "fr"], ExitCode.USAGE, "--lang: invalid choice: 'fr'"),
+    (["case-report", "--case", "HG", "--lang", "zh"], ExitCode.USAGE, "--lang: invalid choice: 'zh'"),
 ])
 def test_each_user_error_is_one_line_and_its_exit_code_before_anything_starts(home, capsys, argv, code, text):
     (home / "empty").mkdir()
@@ -316,3 +318,57 @@ def test_a_remote_run_past_its_timeout_is_a_remote_failure():
     with pytest.raises(RemoteError) as info:
         runs.wait_for_run(api, RUN_ID, Progress(paths.STAGES, clock=clock, interval=60), timeout=25, sleep=sleep, clock=clock)
     assert info.value.exit_code == ExitCode.REMOTE_FAILED
+
+
+# --------------------------------------------------------------------------- --lang
+
+
+@pytest.fixture
+def recorded_runner(monkeypatch):
+    """The embedded runner replaced by a script that exits at once; the conf each run hands it is kept."""
+    confs: list[dict] = []
+
+    def command(logical, conf):
+        confs.append(conf)
+        return [sys.executable, "-S", "-c", "import sys; sys.exit(1)"]
+
+    monkeypatch.setattr(runs, "runner_command", command)
+    monkeypatch.setattr(runs, "ensure_airflow_db", lambda say: None)
+    return confs
+
+
+def test_lang_reaches_the_dag_as_the_report_language_param(home, capsys, recorded_runner):
+    argv = ["run", "--case", "HG", "--seizure", "S1", "--evidence", str(home / "evidence"), "--logical-date", "2026-01-01T00:00:00+00:00"]
+    assert main([*argv, "--lang", "en"]) == ExitCode.RUN_FAILED
+    assert recorded_runner[-1]["report_language"] == "en"
+    record = json.loads(LocalStorage(home / "home").read_bytes("work", paths.run_record(paths.RunContext("HG", "S1", RUN_ID))))
+    assert record["conf"]["report_language"] == "en"  # a rerun without --lang keeps the run's language
+    assert main(["rerun", "--case", "HG", "--seizure", "S1"]) == ExitCode.RUN_FAILED
+    assert recorded_runner[-1]["report_language"] == "en"
+    assert main(["rerun", "--case", "HG", "--seizure", "S1", "--lang", "zh-CN"]) == ExitCode.RUN_FAILED
+    assert recorded_runner[-1]["report_language"] == "zh-CN"
+    assert main(argv) == ExitCode.RUN_FAILED  # no --lang: the DAG param stays empty, report.language decides
+    assert "report_language" not in recorded_runner[-1]
+
+
+def test_lang_on_a_deployment_rerun_cannot_change_the_run(home, capsys, monkeypatch):
+    seed_run(home, ("intake",))
+    monkeypatch.setenv("CASEFILE_AIRFLOW_URL", "http://127.0.0.1:9")
+    assert main(["rerun", "--case", "HG", "--seizure", "S1", "--lang", "en"]) == ExitCode.USAGE
+    assert "keeps the language it was triggered with" in one_line_error(capsys, "rerun")
+    seed_run(home, tuple(paths.STAGES))
+    assert main(["rerun", "--case", "HG", "--seizure", "S1", "--apply-review", "--lang", "en"]) == ExitCode.USAGE
+    assert "keeps the language it was triggered with" in one_line_error(capsys, "rerun")
+    ctx = paths.RunContext("HG", "S1", RUN_ID)  # refused before --apply-review un-committed a stage
+    assert all(LocalStorage(home / "home").exists("work", paths.stage_marker(ctx, s)) for s in paths.STAGES)
+
+
+def test_export_stage_takes_the_report_language():
+    from jobs.export.job import ExportStage
+
+    base = ["--case", "HG", "--seizure", "S1", "--run-id", RUN_ID]
+    assert vars(ExportStage.parser().parse_args([*base, "--report-language", "en"]))["report_language"] == "en"
+    assert vars(ExportStage.parser().parse_args([*base, "--report-language", ""]))["report_language"] == ""
+    assert vars(ExportStage.parser().parse_args(base))["report_language"] == ""
+    with pytest.raises(SystemExit):
+        ExportStage.parser().parse_args([*base, "--report-language", "fr"])
