@@ -1,5 +1,7 @@
-"""``casefile review --case C --seizure S``: the local review page of a seizure (issue 17), and
-``casefile rerun --apply-review``: deduplicate and export run again with the decisions.
+"""``casefile review --case C --seizure S``: the local review page of a seizure (issue 17);
+``casefile review export|import FILE.xlsx``: the same queue as an Excel sheet and its decisions read
+back (:mod:`jobs.review.sheet`); ``casefile rerun --apply-review``: deduplicate and export run again
+with the decisions (published under their own run key: :mod:`jobs.review.custody`).
 
 The queue is computed from the seizure's latest published case file (verified as ``casefile pull``
 does). The page listens on 127.0.0.1 only; the URL it prints carries a one-time token. Only ids and
@@ -16,7 +18,7 @@ from pathlib import Path
 
 from jobs.cli.admin import open_storage
 from jobs.cli.console import Output
-from jobs.cli.exitcodes import ExitCode, NotFoundError
+from jobs.cli.exitcodes import ExitCode, NotFoundError, UsageError
 from jobs.common import paths
 from jobs.common.errors import CasefileError, EvidenceIntegrityError
 
@@ -114,6 +116,36 @@ def apply_review_rerun(case_id: str, seizure_id: str, out: Output) -> None:
     out.say(f"casefile: applying {n} review decisions: deduplicate and export of {record['run_id']} run again")
 
 
+def _sheet(args, out: Output, storage, queue, log) -> int:
+    """``review export FILE`` / ``review import FILE`` (:mod:`jobs.review.sheet`). Prints counts and row numbers only."""
+    from jobs.review.sheet import SheetImportError, export_sheet, import_sheet
+
+    if not args.file:
+        raise UsageError(f"casefile review {args.action} needs the .xlsx file")
+    path = Path(args.file)
+    if args.action == "export":
+        if path.exists():
+            raise UsageError(f"{path} exists: give a new file name (a sheet is never overwritten)")
+        if path.suffix.lower() != ".xlsx":
+            raise UsageError(f"{path}: the sheet must end in .xlsx")
+        counts = export_sheet(queue, path, case_id=args.case, seizure_id=args.seizure, language=args.language)
+        out.say(f"casefile review export: {counts['pairs']} links and {counts['records']} records → {path}")
+        out.result({"ok": True, "exit_code": 0, "file": str(path), **counts})
+        return ExitCode.OK
+    try:
+        res = import_sheet(path, queue, log, reviewer=args.reviewer)
+    except SheetImportError as exc:
+        for p in exc.problems:
+            out.say(f"  {p['sheet']} row {p['row']}: {p['code']}: {p['message']}")
+        return out.error(ExitCode.CONFIG, str(exc), problems=exc.problems)
+    out.say(f"casefile review import: {res.rows} rows: {len(res.appended)} decisions appended "
+            f"({'entries ' + str(res.appended[0]) + '–' + str(res.appended[-1]) if res.appended else 'none'}), "
+            f"{res.already_in_log} already in the log, {res.undecided} undecided")
+    out.result({"ok": True, "exit_code": 0, "rows": res.rows, "appended": res.appended, "already_in_log": res.already_in_log,
+                "undecided": res.undecided})
+    return ExitCode.OK
+
+
 def cmd_review(args) -> int:
     out: Output = args.output
     from jobs.cli.preflight import check_ids
@@ -122,9 +154,13 @@ def cmd_review(args) -> int:
 
     check_ids(args.case, args.seizure)
     storage = open_storage()
-    queue = load_queue(storage, args.case, args.seizure, band=args.band, seed=args.seed, confidence=args.confidence, margin=args.margin)
+    action = getattr(args, "action", "serve")
+    queue = load_queue(storage, args.case, args.seizure, band=args.band, seed=args.seed, confidence=args.confidence, margin=args.margin,
+                       raw=action != "import")
     log = DecisionLog(storage, args.case, args.seizure)
     log.entries()
+    if action in ("export", "import"):
+        return _sheet(args, out, storage, queue, log)
 
     def recompute() -> dict:
         import argparse
