@@ -126,3 +126,24 @@ def test_review_in_the_browser(reference_run):
                    env=env, check=True, capture_output=True, timeout=1500)
     again = _latest(home)
     assert {f: (again / f).read_bytes() for f in DATA_FILES} == first
+    # The Excel path on the same seizure: export the queue, decide one link in the sheet, import it.
+    import openpyxl
+
+    sheet = home / "review-queue.xlsx"
+    cli = [sys.executable, "-m", "jobs.cli", "review"]
+    where = ["--case", "E2E-2026-0001", "--seizure", "S01", "--seed", "7"]
+    subprocess.run([*cli, "export", str(sheet), *where], env=env, check=True, capture_output=True, timeout=600)
+    wb = openpyxl.load_workbook(sheet)
+    ws = wb["pairs"]
+    cols = {c.value: i + 1 for i, c in enumerate(ws[2])}
+    assert ws.max_row >= 3 and all(c.data_type != "f" for r in ws.iter_rows() for c in r)
+    target = ws.cell(3, cols["target"]).value
+    ws.cell(3, cols["decision"], "无法确定")
+    ws.cell(3, cols["reviewer"], "测试员")
+    wb.save(sheet)
+    done = subprocess.run([*cli, "import", str(sheet), *where], env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "1 decisions appended" in done.stderr + done.stdout
+    entry = json.loads((home / "work" / "E2E-2026-0001" / "S01" / "review" / "decisions" / "00000005.json").read_text())
+    assert (entry["kind"], entry["target"], entry["decision"], entry["reviewer"], entry["prev_sha256"]) == (
+        "pair", target, "unsure", "测试员", hashlib.sha256(last).hexdigest())
