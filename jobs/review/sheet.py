@@ -209,18 +209,23 @@ def _cell_text(cell) -> tuple[str, bool]:
 
 
 def _read_rows(path: Path, sheet: str):
-    """``(excel row number, {column key: cell})`` of the data rows of ``sheet`` (keys from row 2)."""
+    """``(excel row number, {column key: cell})`` of the data rows of ``sheet``. The column keys are the
+    row (2 as written, hidden) that holds ``target``, ``content_sha256`` and ``decision``; found
+    wherever it is, so a sheet a reviewer sorted with it still reads."""
     from openpyxl import load_workbook
 
     wb = load_workbook(path, read_only=True, data_only=False)
     try:
         if sheet not in wb.sheetnames:
             raise ConfigError(f"{path}: no sheet {sheet!r} (not a review sheet written by casefile review export)")
-        rows = wb[sheet].iter_rows()
-        next(rows, None)
-        keys = [str(c.value or "") for c in next(rows, ())]
-        for n, cells in enumerate(rows, start=3):
-            yield n, {k: c for k, c in zip(keys, cells) if k}
+        rows = list(enumerate(wb[sheet].iter_rows(), start=1))
+        key_row = next((n for n, cells in rows if {"target", "content_sha256", "decision"} <= {str(c.value or "") for c in cells}), None)
+        if key_row is None:
+            raise ConfigError(f"{path}: sheet {sheet!r} has no column key row (target … content_sha256 … decision)")
+        keys = [str(c.value or "") for c in rows[key_row - 1][1]]
+        for n, cells in rows:
+            if n not in (1, key_row):
+                yield n, {k: c for k, c in zip(keys, cells) if k}
     finally:
         wb.close()
 

@@ -148,3 +148,23 @@ def test_not_a_sheet_refused(tmp_path):
 
     with pytest.raises(ConfigError, match="not an .xlsx"):
         import_sheet(bad, _queue(), _log(tmp_path))
+
+
+def test_a_sorted_sheet_still_reads(tmp_path):
+    """A reviewer sorts the pairs so that the hidden key row lands among the data rows: rows are read by target."""
+    q = _queue()
+    sheet = tmp_path / "q.xlsx"
+    export_sheet(q, sheet, case_id="C1", seizure_id="S1")
+    wb = openpyxl.load_workbook(sheet)
+    ws = wb["pairs"]
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2, max_row=5)]  # key row + 3 data rows
+    cols = {k: i for i, k in enumerate(rows[0])}
+    rows[3][cols["decision"]], rows[3][cols["reviewer"]] = "不同人", "王"
+    for r, values in zip(range(2, 6), [rows[3], rows[1], rows[0], rows[2]]):  # third pair first, key row third
+        for c, v in enumerate(values, start=1):
+            ws.cell(r, c, v)
+    wb.save(sheet)
+    log = _log(tmp_path)
+    res = import_sheet(sheet, q, log)
+    assert (res.rows, res.appended, res.undecided) == (4, [1], 3)
+    assert [(e.target, e.decision) for e in log.entries()] == [("a3|b3", "different")]
