@@ -41,9 +41,10 @@ def level_weight(model: Mapping[str, Any], comparison: Mapping[str, Any], label:
 
 def pair_fields(link: Mapping[str, Any], left: Mapping[str, Any], right: Mapping[str, Any], model: Mapping[str, Any] | None,
                 comparisons: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """One dict per compared field: ``name``, ``column``, ``left``, ``right`` (the two records'
-    values of the compared column, ``""`` when missing), ``level`` (str) and ``weight`` (float,
-    bits, or None without a model).
+    """One dict per compared field: ``name``, ``column`` (the compared column), ``left``, ``right``
+    (the two records' values of the field ``name`` when records.csv has it, e.g. ``name`` rather
+    than the compared ``name_key``, else of ``column``; ``""`` when missing), ``level`` (str) and
+    ``weight`` (float, bits, or None without a model).
 
     Args:
         link: a ``duplicates.csv`` row with ``level_<name>`` columns.
@@ -54,7 +55,8 @@ def pair_fields(link: Mapping[str, Any], left: Mapping[str, Any], right: Mapping
     for c in comparisons:
         label = str(link.get(f"level_{c['name']}") or "")
         column = c.get("column") or c["name"]
-        out.append({"name": c["name"], "column": column, "left": left.get(column) or "", "right": right.get(column) or "", "level": label,
+        shown = c["name"] if c["name"] in left or c["name"] in right else column  # the readable value (name), not its key (name_key)
+        out.append({"name": c["name"], "column": column, "left": left.get(shown) or "", "right": right.get(shown) or "", "level": label,
                     "weight": level_weight(model, c, label) if model and label else None})
     return out
 

@@ -39,11 +39,11 @@ def test_level_weights_worked_by_hand():
 def test_pair_fields_add_up_to_the_match_weight():
     model = _model()
     link = {"record_id": "a", "linked_record_id": "b", "level_name": "levenshtein:1", "level_id_number": "exact", "level_phone": "null"}
-    left = {"record_id": "a", "name_key": "zhangsan", "id_number": "110101199003071234", "phone": ""}
-    right = {"record_id": "b", "name_key": "zhangshan", "id_number": "110101199003071234", "phone": "13912345678"}
+    left = {"record_id": "a", "name": "张三", "name_key": "zhangsan", "id_number": "110101199003071234", "phone": ""}
+    right = {"record_id": "b", "name": "张山", "name_key": "zhangshan", "id_number": "110101199003071234", "phone": "13912345678"}
     fields = pair_fields(link, left, right, model, COMPARISONS)
     assert [(f["name"], f["left"], f["right"], f["level"]) for f in fields] == [
-        ("name", "zhangsan", "zhangshan", "levenshtein:1"), ("id_number", "110101199003071234", "110101199003071234", "exact"),
+        ("name", "张三", "张山", "levenshtein:1"), ("id_number", "110101199003071234", "110101199003071234", "exact"),
         ("phone", "", "13912345678", "null")]
     # prior log2(0.1/0.9) = -3.169925; id exact log2(0.9/0.0001) = log2(9000) = 13.135709; name 3.556393; phone 0:
     # -3.169925 + 3.556393 + 13.135709 = 13.522177
