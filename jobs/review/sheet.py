@@ -55,6 +55,9 @@ from jobs.review.web import catalog
 MAX_SHEET_BYTES = 64 << 20
 #: Sheet names (fixed, whatever the language: the import finds them by name).
 PAIRS, RECORDS, ABOUT = "pairs", "records", "about"
+#: The ``about`` sheet's cell holding the queue settings (JSON), and those settings with their option names.
+SETTINGS_KEY = "casefile-queue-settings"
+SETTING_NAMES = {"seed": "--seed", "band_weight": "--band", "confidence": "--confidence", "margin": "--margin"}
 #: Columns a reviewer fills in.
 INPUT_COLUMNS = ("decision", "reviewer", "reason")
 _PAIR_HEAD = ("target", "record_id", "linked_record_id", "match_weight", "why")
@@ -192,8 +195,38 @@ def export_sheet(queue: ReviewQueue, dest: Path, *, case_id: str, seizure_id: st
                                                      pairs="、".join(labels[c] for c in DECISIONS["pair"]),
                                                      records="、".join(labels[c] for c in DECISIONS["record"])).splitlines()):
         about.write_string(i, 0, line)
+    about.write_string(i + 2, 0, SETTINGS_KEY)
+    about.write_string(i + 2, 1, json.dumps(_settings(queue), sort_keys=True))
     wb.close()
     return counts
+
+
+def _settings(queue: ReviewQueue) -> dict[str, Any]:
+    """What decides the queue's membership besides the data: seed, band, confidence, margin (``queue.plan``)."""
+    return {k: queue.plan.get(k) for k in SETTING_NAMES}
+
+
+def _check_settings(path: Path, queue: ReviewQueue) -> None:
+    """Refuse a sheet drawn with other queue settings than ``queue`` (its sampled items would be unknown)."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=False)
+    try:
+        if ABOUT not in wb.sheetnames:
+            return
+        cells = next((r for r in wb[ABOUT].iter_rows(max_col=2) if r[0].value == SETTINGS_KEY), None)
+        if cells is None or len(cells) < 2 or not isinstance(cells[1].value, str):
+            return
+        try:
+            written = json.loads(cells[1].value)
+        except ValueError:
+            raise ConfigError(f"{path}: sheet {ABOUT!r}: the queue settings cell was changed") from None
+    finally:
+        wb.close()
+    now = _settings(queue)
+    if queue.plan and written != now:
+        diff = ", ".join(f"{SETTING_NAMES[k]} {written.get(k)} (now {now.get(k)})" for k in SETTING_NAMES if written.get(k) != now.get(k))
+        raise ConfigError(f"{path}: the sheet was exported with other queue settings: {diff}; import with the export's settings")
 
 
 def _cell_text(cell) -> tuple[str, bool]:
@@ -237,7 +270,8 @@ def import_sheet(path: Path, queue: ReviewQueue, log: DecisionLog, *, reviewer: 
 
     Raises:
         SheetImportError: a row refused (nothing appended; every refused row listed).
-        ConfigError: not a readable ``.xlsx`` review sheet, or larger than :data:`MAX_SHEET_BYTES`.
+        ConfigError: not a readable ``.xlsx`` review sheet, larger than :data:`MAX_SHEET_BYTES`, or
+            exported with other queue settings (``--seed``, ``--band``, ``--confidence``, ``--margin``).
         ReviewChainError: the decision log was changed.
     """
     import zipfile
@@ -249,6 +283,7 @@ def import_sheet(path: Path, queue: ReviewQueue, log: DecisionLog, *, reviewer: 
         raise ConfigError(f"{path}: larger than {MAX_SHEET_BYTES} bytes: not a review sheet")
     if not zipfile.is_zipfile(path):
         raise ConfigError(f"{path}: not an .xlsx file")
+    _check_settings(path, queue)
     items = {("pair", p["target"]): p for p in queue.pairs} | {("record", r["target"]): r for r in queue.records}
     latest = latest_decisions(log.entries())
     problems: list[dict[str, Any]] = []

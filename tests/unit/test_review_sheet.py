@@ -168,3 +168,20 @@ def test_a_sorted_sheet_still_reads(tmp_path):
     res = import_sheet(sheet, q, log)
     assert (res.rows, res.appended, res.undecided) == (4, [1], 3)
     assert [(e.target, e.decision) for e in log.entries()] == [("a3|b3", "different")]
+
+
+def test_other_queue_settings_refused_naming_them(tmp_path):
+    from jobs.common.errors import ConfigError
+
+    q = _queue()
+    q.plan = {"seed": 7, "band_weight": 2.0, "confidence": 0.95, "margin": 0.05}
+    sheet = tmp_path / "q.xlsx"
+    export_sheet(q, sheet, case_id="C1", seizure_id="S1")
+    _fill(sheet, {("pairs", 3): {"decision": "同一人", "reviewer": "王"}})
+    other = copy.deepcopy(q)
+    other.plan["seed"] = 8
+    log = _log(tmp_path)
+    with pytest.raises(ConfigError, match=r"--seed 7 \(now 8\)"):
+        import_sheet(sheet, other, log)
+    assert log.entries() == []
+    assert import_sheet(sheet, q, log).appended == [1]
