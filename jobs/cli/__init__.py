@@ -109,7 +109,12 @@ def build_parser(*, raise_usage_errors: bool = False) -> argparse.ArgumentParser
             r.add_argument("--lang", choices=REPORT_LANGUAGES, default=None, help=LANG_HELP + (
                 "" if name == "run" else "; for a stage this rerun renders again (embedded mode; a deployment's run keeps the language it was triggered with)"))
         r.set_defaults(func=func)
-    rv = sub.add_parser("review", help="serve the seizure's review page on 127.0.0.1 (the printed URL carries a one-time token)")
+    rv = sub.add_parser("review", help="serve the seizure's review page on 127.0.0.1 (the printed URL carries a one-time token); "
+                        "'review export FILE.xlsx' / 'review import FILE.xlsx': the same queue as an Excel sheet")
+    rv.add_argument("action", nargs="?", choices=("serve", "export", "import"), default="serve",
+                    help="serve the page (default), export the queue to FILE, or import the decisions of FILE")
+    rv.add_argument("file", nargs="?", default="", help="the .xlsx sheet (export: written, must not exist; import: read)")
+    rv.add_argument("--reviewer", default="", help="import: the reviewer of rows whose reviewer column is empty")
     rv.add_argument("--case", required=True, help="case id")
     rv.add_argument("--seizure", required=True, help="seizure id")
     rv.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")

@@ -104,7 +104,7 @@ def _report(case_id: str, seizure_id: str, run_id: str, ground_truth: str | None
     comparison with ``--ground-truth``). Prints for a person and writes the ``--json`` result."""
     storage = open_storage()
     ctx = paths.RunContext(case_id, seizure_id, run_id)
-    from jobs.common.custody import is_committed
+    from jobs.common.custody import is_committed, read_stage_manifest
 
     states = {s: is_committed(storage, ctx, s) for s in paths.STAGES}
     doc: dict[str, Any] = {"case_id": case_id, "seizure_id": seizure_id, "run_id": run_id,
@@ -120,7 +120,8 @@ def _report(case_id: str, seizure_id: str, run_id: str, ground_truth: str | None
         return ExitCode.RUN_FAILED
     from jobs.common.storage import LocalStorage
 
-    prefix = paths.casefile_prefix(ctx)
+    # issue 17: a bundle recomputed with review decisions has its own key; export's manifest names it
+    prefix = read_stage_manifest(storage, ctx, "export").get("bundle") or paths.casefile_prefix(ctx)
     bundle = storage.spark_path("casefiles", prefix) if isinstance(storage, LocalStorage) else f"casefiles/{prefix}"
     summary = json.loads(storage.read_bytes("casefiles", f"{prefix}/summary.json").decode("utf-8"))
     seal = {name: hashlib.sha256(storage.read_bytes("casefiles", f"{prefix}/{name}")).hexdigest() for name in ("manifest.json", "SHA256SUMS")}

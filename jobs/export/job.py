@@ -29,6 +29,7 @@ from jobs.export.i18n import Catalog
 from jobs.export.pages import render_summary, render_validation
 from jobs.export.summary import bound_summaries, category_summary, count_statement, headline_tier
 from jobs.export.workbook import validation_rows, write_workbook
+from jobs.review.custody import bundle_keys, review_manifest_section
 from jobs.review.decisions import DecisionLog
 from jobs.review.report import review_summary, unreviewed_link_gain, write_review_csv
 
@@ -48,8 +49,9 @@ class ExportStage(Stage):
 
     def build(self, run: StageRun, *, report_language: str = "") -> StageResult:
         manifests = {s: run.manifest(s) for s in ("intake", "normalize", "deduplicate")}
-        bundle_key = paths.casefile_prefix(run.ctx)
-        bundle_attempt = paths.casefile_attempt(run.ctx)
+        # Issue 17: with review decisions the bundle gets its own key; the bundle it reviewed stays as sealed.
+        review_entries = DecisionLog(run.storage, run.ctx.case_id, run.ctx.seizure_id).entries()
+        bundle_key, bundle_attempt, bundle_pointer = bundle_keys(run.ctx, review_entries)
         run.storage.delete_prefix("casefiles", bundle_attempt)
         run.storage.delete_prefix("casefiles", bundle_key)  # an unpublished bundle left by a failed attempt
         out = Path(run.storage.spark_path("casefiles", bundle_attempt))
@@ -114,7 +116,6 @@ class ExportStage(Stage):
         histogram = _weight_histogram(run)
         if histogram is not None:
             summary["match_weight_histogram"] = histogram
-        review_entries = DecisionLog(run.storage, run.ctx.case_id, run.ctx.seizure_id).entries()
         if review_entries:  # issue 17: review.csv and the review section (no decision: the bundle is as before)
             summary["review"] = _review_section(review_entries, counts, links, unique, bounds, legal, run)
             write_review_csv(review_entries, out / "review.csv")
@@ -137,6 +138,7 @@ class ExportStage(Stage):
             "csv_neutralization": {"rule": NEUTRALIZATION_RULE, "cells": {f: n for f, n in neutralized.items() if n}},
             "workbook": {"file": "case_file.xlsx", "sheets": book.sheets, "cells_cut_at_32767_characters": book.truncated_cells},
             "report_language": t.language,
+            **({"review": review_manifest_section(run.storage, run.ctx, review_entries)} if review_entries else {}),
         })
         all_pairs = "match_weight_histogram" in summary  # else a deduplicate output from before the bins: its links' weights
         charts = page_charts(summary, _per_item(items, unique, links), weight_bins_of(summary) if all_pairs else _link_weight_bins(links), t,
@@ -147,7 +149,7 @@ class ExportStage(Stage):
                                           encoding="utf-8")
         write_sha256sums(out)
 
-        publish(run.storage, bundle_attempt, bundle_key, paths.latest_pointer(run.ctx.case_id, run.ctx.seizure_id), run.ctx.run_key)
+        publish(run.storage, bundle_attempt, bundle_key, paths.latest_pointer(run.ctx.case_id, run.ctx.seizure_id), bundle_pointer)
         return StageResult(ledger, {"bundle": bundle_key, "summary": {k: summary[k] for k in ("raw_rows", "unique_records", "weighted_total", "tier")}},
                            f"export published {bundle_key}: {n_records} unique records, tier {summary['tier']}")
 

@@ -3,7 +3,8 @@
 The server binds ``127.0.0.1`` (never another address: :data:`HOST`); every request must carry the
 token (``?token=`` or the ``X-Review-Token`` header, compared in constant time), else 403, and a
 request from a non-loopback peer is refused too. The page loads nothing from the network (its
-script is inline). Decisions go to the :class:`jobs.review.decisions.DecisionLog`; the record values
+script is inline). Every value is HTML-escaped (autoescape on) and shown through
+:func:`jobs.review.rawline.display_text` (control and bidi characters made visible). Decisions go to the :class:`jobs.review.decisions.DecisionLog`; the record values
 shown on the page are never logged.
 """
 
@@ -20,6 +21,7 @@ import yaml
 from jobs.common.errors import CasefileError
 from jobs.review.decisions import DecisionLog, latest_decisions
 from jobs.review.queue import ReviewQueue
+from jobs.review.rawline import display_text
 
 HOST = "127.0.0.1"
 _LOOPBACK = ("127.0.0.1", "::1")
@@ -47,6 +49,10 @@ def create_app(queue: ReviewQueue, log: DecisionLog, token: str, *, case_id: str
     from flask import Flask, abort, jsonify, render_template, request
 
     app = Flask(__name__, template_folder=str(Path(__file__).parent / "templates"))
+    # Flask autoescapes only templates named .html/.htm/.xml/.svg; ours is .html.j2, so turn it on for
+    # every template: a seized value such as <script> is shown as text, never run.
+    app.jinja_env.autoescape = True
+    app.jinja_env.filters["shown"] = display_text
     t = catalog(language)
     targets = {("pair", p["target"]) for p in queue.pairs} | {("record", r["target"]) for r in queue.records}
 

@@ -5,6 +5,7 @@ hand from the bundle's own files; a second recompute with the same decisions giv
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import re
 import subprocess
@@ -42,6 +43,7 @@ def test_review_in_the_browser(reference_run):
     home, env = reference_run["home"], reference_run["env"]
     bundle = reference_run["bundle"]
     before = json.loads((bundle / "summary.json").read_text(encoding="utf-8"))
+    sealed = {f.relative_to(bundle).as_posix(): hashlib.sha256(f.read_bytes()).hexdigest() for f in sorted(bundle.rglob("*")) if f.is_file()}
     records = {r["record_id"]: r for r in _rows(bundle / "records.csv")}
     proc = subprocess.Popen([sys.executable, "-m", "jobs.cli", "review", "--case", "E2E-2026-0001", "--seizure", "S01", "--seed", "7"],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -108,6 +110,15 @@ def test_review_in_the_browser(reference_run):
     assert result["untrue_records"] == before["untrue_records"] + 1
     assert result["probable_duplicate_records"] == before["probable_duplicate_records"] - 2
     after = _latest(home)
+    # Custody: the reviewed bundle has its own run key; the bundle it reviewed is untouched, and named.
+    head = json.loads((home / "work" / "E2E-2026-0001" / "S01" / "review" / "head.json").read_text())
+    last = (home / "work" / "E2E-2026-0001" / "S01" / "review" / "decisions" / "00000004.json").read_bytes()
+    assert head == {"entries": 4, "sha256": hashlib.sha256(last).hexdigest()}
+    assert after.name == f"{bundle.name}.review-0004-{head['sha256'][:12]}"
+    assert {f.relative_to(bundle).as_posix(): hashlib.sha256(f.read_bytes()).hexdigest() for f in sorted(bundle.rglob("*")) if f.is_file()} == sealed
+    manifest = json.loads((after / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["review"]["reviewed_run"] == {"run_id": manifest["run_id"], "bundle": bundle.name, "manifest_sha256": sealed["manifest.json"]}
+    assert (manifest["review"]["decision_log"]["entries"], manifest["review"]["decision_log"]["head_sha256"]) == (4, head["sha256"])
     review = _rows(after / "review.csv")
     assert [r["decision"] for r in review] == ["different", "different", "same", "untrue"]
     first = {f: (after / f).read_bytes() for f in DATA_FILES}
@@ -115,3 +126,24 @@ def test_review_in_the_browser(reference_run):
                    env=env, check=True, capture_output=True, timeout=1500)
     again = _latest(home)
     assert {f: (again / f).read_bytes() for f in DATA_FILES} == first
+    # The Excel path on the same seizure: export the queue, decide one link in the sheet, import it.
+    import openpyxl
+
+    sheet = home / "review-queue.xlsx"
+    cli = [sys.executable, "-m", "jobs.cli", "review"]
+    where = ["--case", "E2E-2026-0001", "--seizure", "S01", "--seed", "7"]
+    subprocess.run([*cli, "export", str(sheet), *where], env=env, check=True, capture_output=True, timeout=600)
+    wb = openpyxl.load_workbook(sheet)
+    ws = wb["pairs"]
+    cols = {c.value: i + 1 for i, c in enumerate(ws[2])}
+    assert ws.max_row >= 3 and all(c.data_type != "f" for r in ws.iter_rows() for c in r)
+    target = ws.cell(3, cols["target"]).value
+    ws.cell(3, cols["decision"], "无法确定")
+    ws.cell(3, cols["reviewer"], "测试员")
+    wb.save(sheet)
+    done = subprocess.run([*cli, "import", str(sheet), *where], env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "1 decisions appended" in done.stderr + done.stdout
+    entry = json.loads((home / "work" / "E2E-2026-0001" / "S01" / "review" / "decisions" / "00000005.json").read_text())
+    assert (entry["kind"], entry["target"], entry["decision"], entry["reviewer"], entry["prev_sha256"]) == (
+        "pair", target, "unsure", "测试员", hashlib.sha256(last).hexdigest())
