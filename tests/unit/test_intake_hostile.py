@@ -23,7 +23,7 @@ import pytest
 from jobs.common import paths
 from jobs.common.errors import EvidenceIntegrityError
 from jobs.common.storage import LocalStorage
-from jobs.intake.evidence import MANIFEST_KEY, name_forms, register_evidence, scan_folder, verify_item
+from jobs.intake.evidence import MANIFEST_KEY, bundle_custody_files, folder_refusals, name_forms, register_evidence, scan_folder, verify_item
 from jobs.intake.formats import PARSERS, ItemStats
 from jobs.intake.refusals import ALL_REASONS
 
@@ -306,6 +306,70 @@ def test_symlinks_and_fifos_are_refused_and_listed(tmp_path):
         ("link.csv", "symlink"), ("linkdir", "symlink"), ("pipe.csv", "special_file")]
     storage = LocalStorage(tmp_path / "home")
     assert [e["path"] for e in register_evidence(storage, "C1", "S1", str(src))] == ["real/a.csv"]  # no block on the FIFO
+
+
+def _folder_with_a_link_and_a_fifo(tmp_path: Path) -> tuple[LocalStorage, Path]:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.csv").write_bytes(GOOD)
+    (src / "link.csv").symlink_to(tmp_path / "elsewhere.csv")
+    os.mkfifo(src / "pipe.csv")
+    storage = LocalStorage(tmp_path / "home")
+    register_evidence(storage, "C1", "S1", str(src), run_id="R1")
+    return storage, src
+
+
+# The refusals as the scan lists them (scan_folder's docstring), written by hand.
+REFUSED_BY_HAND = [{"path": "link.csv", "refusal_reason": "symlink", "status": "refused"},
+                   {"path": "pipe.csv", "refusal_reason": "special_file", "status": "refused"}]
+
+
+def test_folder_refusals_are_sealed_and_an_edit_is_refused_naming_the_file(tmp_path):
+    storage, _ = _folder_with_a_link_and_a_fifo(tmp_path)
+    assert folder_refusals(storage, "C1", "S1") == REFUSED_BY_HAND
+    key = "C1/S1/evidence_folder_refusals.json"
+    sealed = json.loads(storage.read_bytes("work", SEAL_KEY))["folder_refusals_sha256"]
+    assert sealed == hashlib.sha256(storage.read_bytes("work", key)).hexdigest()
+    # The attack: drop the FIFO from the list, so the evidence list no longer shows it.
+    storage.write_bytes("work", key, (json.dumps(REFUSED_BY_HAND[:1], ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode())
+    with pytest.raises(EvidenceIntegrityError, match=r"evidence folder refusals work/C1/S1/evidence_folder_refusals\.json "
+                                                     r"do not match the seal"):
+        folder_refusals(storage, "C1", "S1")
+
+
+def test_folder_refusals_keep_their_seal_when_a_later_run_scans_no_folder(tmp_path):
+    storage, _ = _folder_with_a_link_and_a_fifo(tmp_path)
+    register_evidence(storage, "C1", "S1", None, run_id="R2")  # the seizure already in the store
+    assert folder_refusals(storage, "C1", "S1") == REFUSED_BY_HAND
+
+
+def test_folder_refusals_in_the_bundle_are_covered_by_casefile_verify(tmp_path, capsys):
+    from jobs.cli import main
+    from jobs.common.custody import write_sha256sums
+    from jobs.export.bundle import write_manifest
+
+    storage, _ = _folder_with_a_link_and_a_fifo(tmp_path)
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    (bundle / "records.csv").write_bytes(b"record_id\nr1\n")
+    assert bundle_custody_files(storage, "C1", "S1", bundle) == ["evidence_folder_refusals.json"]
+    assert json.loads((bundle / "evidence_folder_refusals.json").read_bytes()) == REFUSED_BY_HAND
+    write_manifest(bundle, {"case_id": "C1"})  # as the export stage seals a bundle: manifest, then SHA256SUMS
+    write_sha256sums(bundle)
+    assert main(["verify", str(bundle)]) == 0
+    capsys.readouterr()
+    # The same attack on the sealed copy, with SHA256SUMS rewritten to match: the manifest disagrees.
+    (bundle / "evidence_folder_refusals.json").write_bytes(b"[]\n")
+    write_sha256sums(bundle)
+    assert main(["verify", str(bundle)]) == 3
+    assert "evidence_folder_refusals.json" in capsys.readouterr().out
+
+
+def test_a_bundle_of_a_seizure_without_a_folder_has_an_empty_refusal_list(tmp_path):
+    storage = LocalStorage(tmp_path / "home")
+    (tmp_path / "bundle").mkdir()
+    bundle_custody_files(storage, "C1", "S1", tmp_path / "bundle")
+    assert (tmp_path / "bundle" / "evidence_folder_refusals.json").read_bytes() == b"[]\n"
 
 
 # --------------------------------------------------------------------------- defect 12: binary content
