@@ -100,7 +100,7 @@ class ExportStage(Stage):
             "categories": exact_view["categories"],
             **headline_tier(bounds),
             "insider": legal.insider,
-            "count_statement": count_statement(raw_rows, li["quarantined"], li["records_out"], counts, rules),
+            "count_statement": count_statement(raw_rows, li["quarantined"], li["records_out"], counts, rules, items),
             **bounds,
             "field_statuses": counts["field_statuses"],
             "config_digest": run.config.digest(),

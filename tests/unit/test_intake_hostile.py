@@ -69,6 +69,37 @@ def test_identical_archives_are_not_expanded_twice(tmp_path):
     assert [r["item_path"] for r in raw] == ["a.zip/名单.csv"] * 2
 
 
+def test_count_statement_has_a_line_for_items_seized_twice(tmp_path):
+    from jobs.common.config import load_config
+    from jobs.export.i18n import Catalog
+    from jobs.export.summary import DUPLICATE_ITEMS_STEP, count_statement
+
+    other = "姓名,手机号\n王五,13912345670\n赵六,13912345671\n钱七,13912345672\n".encode()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("名单.csv", GOOD)    # the same bytes as the two CSVs below
+        zf.writestr("其他.csv", other)
+    files = {"a.zip": buf.getvalue(), "b.zip": buf.getvalue(), "backup/住宿登记_2019 - 副本.csv": GOOD, "住宿登记_2019.csv": GOOD}
+    items, entries, raw, _, _ = run_intake(tmp_path, files)
+    # Worked by hand: in path order a.zip comes first and is expanded, so its member 名单.csv is the
+    # copy of GOOD that is read (2 rows) and 其他.csv gives 3 rows: 5 raw rows. b.zip repeats a.zip
+    # (2 + 3 = 5 rows); the two CSVs repeat a.zip/名单.csv (2 rows each): 3 copies holding 9 rows.
+    assert len(raw) == 5
+    bounds = {"upper": {}, "lower": {}, "untrue_rows": 0, "untrue_by_reason": {}, "masked_unidentifiable_rows": 0,
+              "bare_phone_records": 0, "probable_duplicates": 0, "exact_duplicates_of_counted": 0}
+    st = count_statement(5, 0, 5, {"bounds": bounds}, load_config().legal.categories, entries)
+    assert [s["step"] for s in st[:3]] == ["raw rows read", DUPLICATE_ITEMS_STEP, "parse failures (quarantined)"]
+    assert (st[1]["rows"], st[1]["items"]) == (9, 3)
+    assert st[1]["by_reason"] == {"b.zip": 5, "backup/住宿登记_2019 - 副本.csv": 2, "住宿登记_2019.csv": 2}
+    # No copy, no line: the statement of a seizure without duplicates is as before.
+    assert DUPLICATE_ITEMS_STEP not in [s["step"] for s in count_statement(5, 0, 5, {"bounds": bounds}, load_config().legal.categories, [])]
+    # Both languages have the line and its rule (the page and the workbook look both up by the step).
+    for language, word in (("zh-CN", "重复的检材"), ("en", "duplicate evidence items")):
+        t = Catalog(language)
+        assert t.has(f"step.{DUPLICATE_ITEMS_STEP}") and t.has(f"rule.{DUPLICATE_ITEMS_STEP}")
+        assert word in t(f"step.{DUPLICATE_ITEMS_STEP}")
+
+
 # --------------------------------------------------------------------------- defect 2: unreadable items
 
 
