@@ -10,8 +10,6 @@ Ledger: records in = unique records + exact duplicates (probable duplicates stay
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from jobs.common.custody import Ledger
 from jobs.common.errors import ConfigError, LedgerError
 from jobs.common.fields import CANONICAL_FIELDS
@@ -21,25 +19,7 @@ from jobs.engine.stage import Stage, StageResult, StageRun
 from jobs.review.apply import apply_review
 from jobs.review.decisions import DecisionLog
 
-if TYPE_CHECKING:
-    from pyspark.sql import DataFrame
-
 STAGE = "deduplicate"
-
-
-def stable_layout(df: DataFrame, partitions: int) -> DataFrame:
-    """``df`` laid out so that the same rows give the same Parquet part files, byte for byte.
-
-    After a shuffle (the windows and joins of deduplicate) the order of rows inside a partition is
-    the order in which its map outputs were fetched, which varies between runs (and after a kill
-    and rerun), and adaptive execution may coalesce partitions differently; the rows are the same
-    but the part files' bytes are not. Here: hash-partitioned on the unique ``record_id`` into a
-    fixed number of partitions (a repartition with an explicit number is never coalesced by
-    adaptive execution) and sorted by it inside each partition.
-
-    In: any columns, with a unique non-null ``record_id`` (string). Out: the same rows and columns.
-    """
-    return df.repartition(partitions, "record_id").sortWithinPartitions("record_id")
 
 
 class DeduplicateStage(Stage):
@@ -60,9 +40,6 @@ class DeduplicateStage(Stage):
         # Issue 17: the investigators' review decisions (none: nothing changes); a changed log fails here, naming the entry.
         unique, links, review = apply_review(unique, links, result, settings, [r.key for r in rules],
                                              DecisionLog(run.storage, run.ctx.case_id, run.ctx.seizure_id).entries())
-        # Reruns byte-identical (issue 13, the kill test): a fixed layout of both datasets' part files.
-        partitions = int(run.spark.conf.get("spark.sql.shuffle.partitions"))
-        links, unique = stable_layout(links, partitions), stable_layout(unique, partitions)
         links_back = run.publish("duplicate_links", links, suite="duplicate_links")
         n_links = run.datasets["duplicate_links"]
         n_exact = links_back.where("reason IN ('identical_row', 'exact_duplicate')").count()
