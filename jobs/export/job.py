@@ -29,6 +29,7 @@ from jobs.export.i18n import Catalog
 from jobs.export.pages import render_summary, render_validation
 from jobs.export.summary import bound_summaries, category_summary, count_statement, headline_tier
 from jobs.export.workbook import validation_rows, write_workbook
+from jobs.intake.evidence import bundle_custody_files
 from jobs.review.custody import bundle_keys, review_manifest_section
 from jobs.review.decisions import DecisionLog
 from jobs.review.report import review_summary, unreviewed_link_gain, write_review_csv
@@ -89,6 +90,7 @@ class ExportStage(Stage):
         for stage in ("intake", "normalize", "deduplicate"):
             for key in run.storage.list("work", f"{paths.stage_data(run.ctx, stage)}/validation"):
                 (out / "validation" / Path(key).name).write_bytes(run.storage.read_bytes("work", key))
+        bundle_custody_files(run.storage, run.ctx.case_id, run.ctx.seizure_id, out)  # issue 13: sealed by manifest.json and SHA256SUMS
 
         legal = run.config.legal
         rules = legal.categories
@@ -108,7 +110,7 @@ class ExportStage(Stage):
             "categories": exact_view["categories"],
             **headline_tier(bounds),
             "insider": legal.insider,
-            "count_statement": count_statement(raw_rows, li["quarantined"], li["records_out"], counts, rules),
+            "count_statement": count_statement(raw_rows, li["quarantined"], li["records_out"], counts, rules, items),
             **bounds,
             "field_statuses": counts["field_statuses"],
             "config_digest": run.config.digest(),

@@ -145,8 +145,37 @@ def duplicate_levels(counts: Mapping[str, Any]) -> dict[str, Any]:
             "kept_out_by_field": dict(b.get("kept_out_by_field", {}))}
 
 
+#: The count statement's line for byte-identical evidence items (issue 13 defect 1).
+DUPLICATE_ITEMS_STEP = "duplicate evidence items (same bytes seized twice, read once)"
+
+
+def duplicate_item_rows(items: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """The byte-identical copies among the evidence items and the data rows each holds.
+
+    In: the evidence items (``evidence_items.json``: ``path``, ``sha256``, ``status``,
+    ``duplicate_of``, ``rows_read``, ``parent_sha256`` for archive members). A copy
+    (``status = "duplicate"``) was not read (jobs.intake.job.expand_items): its rows are those of
+    the item it repeats, counted once under that item; for an archive, the rows of its members
+    (the members of the item read, whose ``parent_sha256`` is the archive's SHA-256), recursively.
+
+    Out: ``{copy path: data rows}``, in item order; ``{}`` when no item was seized twice.
+    """
+    by_path = {i["path"]: i for i in items}
+
+    def rows_in(item: Mapping[str, Any], seen: frozenset[str]) -> int:
+        if item["path"] in seen:  # a cycle cannot come from intake; never loop on a hand-edited list
+            return 0
+        seen = seen | {item["path"]}
+        if item.get("status") == "duplicate":
+            return rows_in(by_path[item["duplicate_of"]], seen) if item.get("duplicate_of") in by_path else 0
+        members = [m for m in items if item.get("sha256") and m.get("parent_sha256") == item["sha256"]]
+        return int(item.get("rows_read") or 0) + sum(rows_in(m, seen) for m in members)
+
+    return {i["path"]: rows_in(i, frozenset()) for i in items if i.get("status") == "duplicate"}
+
+
 def count_statement(raw_rows: int, quarantined: int, records: int, counts: Mapping[str, Any],
-                    rules: Sequence[CategoryRule]) -> list[dict[str, Any]]:
+                    rules: Sequence[CategoryRule], items: Sequence[Mapping[str, Any]] = ()) -> list[dict[str, Any]]:
     """The count statement of DOMAIN.md §1, in its order: raw rows → parse failures → untrue →
     masked → duplicates, level by level → final count per category (both bounds), bare phone
     numbers on their own line. Every step gives ``rows`` and the ``rule`` that produced it; the
@@ -154,7 +183,11 @@ def count_statement(raw_rows: int, quarantined: int, records: int, counts: Mappi
     and upper bound − same-person exact duplicates − probable duplicates = lower bound (issue 12:
     identical rows alone are removed for the upper bound, same person information and probable
     duplicates for the lower bound). The records a field that failed its check kept out of a
-    category are a note beside the upper bound (they are counted, in a lower category)."""
+    category are a note beside the upper bound (they are counted, in a lower category).
+
+    ``items`` (the evidence items): when an item was seized twice (the same bytes), a line right
+    after the raw rows gives the rows of the copies, read once and therefore not in the raw rows,
+    with each copy's rows (:func:`duplicate_item_rows`); no line when there is none."""
     b = counts["bounds"]
     lv = duplicate_levels(counts)
     upper, lower = sum(b["upper"].values()), sum(b["lower"].values())
@@ -162,6 +195,10 @@ def count_statement(raw_rows: int, quarantined: int, records: int, counts: Mappi
     bare_rows = b.get("bare_phone_distinct_rows", b["bare_phone_records"])
     steps = [
         {"step": "raw rows read", "rows": raw_rows, "rule": "data rows of every evidence item (headers and blank lines excluded)"},
+        *([{"step": DUPLICATE_ITEMS_STEP, "rows": sum(copies.values()), "items": len(copies), "by_reason": copies,
+             "rule": "byte-identical evidence items (one SHA-256): each is registered and listed with the item it repeats "
+                     "(evidence_items.csv format duplicate_of:<path>) and read once; their rows are not in the raw rows"}]
+          if (copies := duplicate_item_rows(items)) else []),
         {"step": "parse failures (quarantined)", "rows": quarantined, "rule": "rows that cannot be read as a record: see quarantine.csv reason_code"},
         {"step": "records", "rows": records, "rule": "raw rows minus parse failures"},
         {"step": "untrue records (excluded)", "rows": b["untrue_rows"], "by_reason": b["untrue_by_reason"],

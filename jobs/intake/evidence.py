@@ -8,6 +8,12 @@ read checks both (:func:`read_register`). Editing an original and its register e
 therefore fails the next intake, naming the register. A consistent rewrite of the register, its
 seal and that run's manifest stays possible inside local storage; the bundle's ``manifest.json``
 (each item's hashes) and its SHA-256 recorded outside (``casefile run`` prints it) catch that.
+
+The list of what the evidence folder scan refused (``evidence_folder_refusals.json``: links, FIFOs)
+is sealed the same way: its SHA-256 is the seal's ``folder_refusals_sha256`` (checked by
+:func:`folder_refusals` on every read), and the export copies it into the bundle
+(:func:`bundle_custody_files`), where ``manifest.json`` and ``SHA256SUMS`` cover it, so that
+``casefile verify`` detects a change to it.
 """
 
 from __future__ import annotations
@@ -35,6 +41,8 @@ REGISTER_SEAL = "evidence_register.seal.json"
 MANIFEST_KEY = "evidence_register_sha256"
 #: Items of the evidence folder that were not registered (links, FIFOs), beside the register.
 FOLDER_REFUSALS = "evidence_folder_refusals.json"
+#: The key of its SHA-256 in the register's seal.
+FOLDER_REFUSALS_SEAL_KEY = "folder_refusals_sha256"
 
 #: Codecs tried, in order, for a file name that is not UTF-8: Chinese Windows "ANSI" (GBK and
 #: its superset GB18030) then Big5-HKSCS, as for zip member names (jobs.intake.archives).
@@ -104,7 +112,8 @@ def _seal_key(case_id: str, seizure_id: str) -> str:
 
 
 def register_seal(storage: Storage, case_id: str, seizure_id: str) -> dict[str, Any] | None:
-    """The register's seal (``{"sha256", "previous_sha256", "run_id"}``), ``None`` when there is none."""
+    """The register's seal (``{"sha256", "previous_sha256", "run_id"}``, and ``folder_refusals_sha256``
+    once an evidence folder was scanned), ``None`` when there is none."""
     key = _seal_key(case_id, seizure_id)
     return json.loads(storage.read_bytes("work", key)) if storage.exists("work", key) else None
 
@@ -144,19 +153,25 @@ def read_register(storage: Storage, case_id: str, seizure_id: str) -> dict[str, 
     return {e["path"]: e for e in json.loads(data)}
 
 
-def _write_register(storage: Storage, case_id: str, seizure_id: str, items: list[dict[str, Any]], run_id: str) -> str:
+def _write_register(storage: Storage, case_id: str, seizure_id: str, items: list[dict[str, Any]], run_id: str,
+                    refusals_sha256: str | None = None) -> str:
     """Write the register and its seal; return the register's SHA-256.
 
     The seal is written first, keeping the previous SHA-256: a process killed between the two
     writes leaves the previous register under a seal that still names it (so a crash is not taken
-    for tampering). Both writes are atomic (``Storage.write_bytes``).
+    for tampering). Both writes are atomic (``Storage.write_bytes``). ``refusals_sha256``: the
+    SHA-256 of the folder refusals just written (``None``: no folder scanned, the seal keeps the
+    one it has).
     """
     data = canonical_json(items)
     digest = hashlib.sha256(data).hexdigest()
     seal = register_seal(storage, case_id, seizure_id) or {}
     previous = seal.get("sha256") if seal.get("sha256") != digest else seal.get("previous_sha256")
-    storage.write_bytes("work", _seal_key(case_id, seizure_id),
-                        canonical_json({"sha256": digest, "previous_sha256": previous, "run_id": run_id}))
+    new_seal = {"sha256": digest, "previous_sha256": previous, "run_id": run_id}
+    refusals_sha256 = refusals_sha256 or seal.get(FOLDER_REFUSALS_SEAL_KEY)
+    if refusals_sha256:
+        new_seal[FOLDER_REFUSALS_SEAL_KEY] = refusals_sha256
+    storage.write_bytes("work", _seal_key(case_id, seizure_id), canonical_json(new_seal))
     storage.write_bytes("work", _register_key(case_id, seizure_id), data)
     return digest
 
@@ -187,13 +202,15 @@ def register_evidence(storage: Storage, case_id: str, seizure_id: str, source: s
     """
     prefix = paths.evidence_prefix(case_id, seizure_id)
     register = read_register(storage, case_id, seizure_id)
+    refusals_sha256 = None
     if source:
         root = Path(source)
         if not root.is_dir():
             raise EvidenceIntegrityError(f"evidence location is not a folder: {source}")
         files, refused = scan_folder(root)
-        storage.write_bytes("work", f"{prefix}/{FOLDER_REFUSALS}",
-                            (json.dumps(refused, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode("utf-8"))
+        refusals_bytes = (json.dumps(refused, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode("utf-8")
+        refusals_sha256 = hashlib.sha256(refusals_bytes).hexdigest()
+        storage.write_bytes("work", f"{prefix}/{FOLDER_REFUSALS}", refusals_bytes)
         for ref in refused:
             log.warning("evidence folder entry %s refused: %s", ref["path"], ref["refusal_reason"])
         for file, rel, name_fields in files:
@@ -216,16 +233,58 @@ def register_evidence(storage: Storage, case_id: str, seizure_id: str, source: s
         if rel not in register:
             register[rel] = {"path": rel, **hash_file(Path(storage.spark_path("evidence", key)))}
     items = [register[k] for k in sorted(register)]
-    digest = _write_register(storage, case_id, seizure_id, items, run_id)
+    digest = _write_register(storage, case_id, seizure_id, items, run_id, refusals_sha256)
     log.info("evidence register of %s/%s: %d items, sha256 %s", case_id, seizure_id, len(items), digest)
     return items
 
 
+def folder_refusals_bytes(storage: Storage, case_id: str, seizure_id: str) -> bytes | None:
+    """The bytes of ``evidence_folder_refusals.json``, checked against the register's seal
+    (``None`` when the seizure came without a folder).
+
+    Raises:
+        EvidenceIntegrityError: naming the file, when its SHA-256 is not the seal's
+            ``folder_refusals_sha256`` (or the seal has none: a file nobody sealed).
+    """
+    key = f"{paths.evidence_prefix(case_id, seizure_id)}/{FOLDER_REFUSALS}"
+    if not storage.exists("work", key):
+        return None
+    data = storage.read_bytes("work", key)
+    actual = hashlib.sha256(data).hexdigest()
+    sealed = (register_seal(storage, case_id, seizure_id) or {}).get(FOLDER_REFUSALS_SEAL_KEY)
+    if actual != sealed:
+        raise EvidenceIntegrityError(f"evidence folder refusals work/{key} do not match the seal ({REGISTER_SEAL}): "
+                                     f"sha256 {actual}, sealed {sealed}")
+    return data
+
+
 def folder_refusals(storage: Storage, case_id: str, seizure_id: str) -> list[dict[str, Any]]:
     """The links and special files refused when the evidence folder was registered (``[]`` when
-    the seizure came without a folder)."""
-    key = f"{paths.evidence_prefix(case_id, seizure_id)}/{FOLDER_REFUSALS}"
-    return json.loads(storage.read_bytes("work", key)) if storage.exists("work", key) else []
+    the seizure came without a folder), read through :func:`folder_refusals_bytes` (seal checked).
+
+    Raises:
+        EvidenceIntegrityError: the file does not match its seal.
+    """
+    data = folder_refusals_bytes(storage, case_id, seizure_id)
+    return json.loads(data) if data is not None else []
+
+
+def bundle_custody_files(storage: Storage, case_id: str, seizure_id: str, folder: Path) -> list[str]:
+    """Copy the seizure's custody files that belong in a case file into the bundle ``folder``,
+    before its ``manifest.json`` and ``SHA256SUMS`` are written (which then cover them).
+
+    Today one file: ``evidence_folder_refusals.json`` (seal checked; ``[]`` when the seizure came
+    without a folder, so that every bundle has the same layout).
+
+    Returns:
+        The names written, relative to ``folder``.
+
+    Raises:
+        EvidenceIntegrityError: a custody file does not match its seal.
+    """
+    data = folder_refusals_bytes(storage, case_id, seizure_id)
+    (folder / FOLDER_REFUSALS).write_bytes(data if data is not None else b"[]\n")
+    return [FOLDER_REFUSALS]
 
 
 def verify_item(storage: Storage, case_id: str, seizure_id: str, entry: dict[str, Any]) -> Path:

@@ -33,10 +33,11 @@ import pytest
 from jobs.common.config import REPO_ROOT
 from jobs.common.paths import run_key
 
-# Opt-in (`make test-kill`): about 25 min under load, and its last check fails today: deduplicate's
-# Parquet files (unique_records, duplicate_links) after a kill and rerun differ in SHA-256 from the
-# uninterrupted run's, while every CSV of the bundle is byte-identical (not yet diagnosed: part-file
-# bytes or real non-determinism). Kept out of `make test` until that is settled.
+# Opt-in (`make test-kill`): about 25 min under load, and its last check still fails: deduplicate's
+# Parquet part files differ in SHA-256 from the uninterrupted run's although their rows, the rows'
+# order and the rows per part file are equal (run of 2026-12-03, docs/worklog/2026-12-03/hostile3.md),
+# while every CSV of the bundle is byte-identical. So the difference is in the files' bytes beyond the
+# values (footer metadata or encoding); on failure the message now names the footer fields that differ.
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(os.environ.get("CASEFILE_KILL_TEST") != "1",
                                                    reason="opt-in: make test-kill (CASEFILE_KILL_TEST=1)")]
 
@@ -116,6 +117,35 @@ def _dataset_digests(folder: Path) -> dict[str, list[str]]:
     return {k: sorted(v) for k, v in out.items()}
 
 
+def _parquet_difference(a: Path, b: Path) -> str:
+    """Why two committed dataset folders differ: the rows themselves, or only their layout."""
+    import pyarrow.parquet as pq
+
+    lines = []
+    datasets = lambda d: {p.parent.name for p in d.glob("*/*.parquet")}  # noqa: E731
+    for name in sorted(datasets(a) | datasets(b)):
+        ta, tb = pq.read_table(a / name), pq.read_table(b / name)
+        key = lambda r: r["record_id"]  # noqa: E731 - record_id is unique in both datasets
+        same_rows = sorted(ta.to_pylist(), key=key) == sorted(tb.to_pylist(), key=key)
+        same_order = ta.to_pylist() == tb.to_pylist()
+        files = [[pq.ParquetFile(f).metadata.num_rows for f in sorted((d / name).glob("*.parquet"))] for d in (a, b)]
+        lines.append(f"{name}: rows equal as sets={same_rows}, same order={same_order}, rows per part file {files[0]} vs {files[1]}")
+        # The first differing part file: which footer fields differ, and where its bytes first differ.
+        for fa, fb in zip(sorted((a / name).glob("*.parquet")), sorted((b / name).glob("*.parquet"))):
+            da, db = fa.read_bytes(), fb.read_bytes()
+            if da == db:
+                continue
+            ma, mb = pq.ParquetFile(fa).metadata, pq.ParquetFile(fb).metadata
+            ka, kb = ma.metadata or {}, mb.metadata or {}
+            keys = sorted(k.decode(errors="replace") for k in set(ka) | set(kb) if ka.get(k) != kb.get(k))
+            first = next((i for i in range(min(len(da), len(db))) if da[i] != db[i]), min(len(da), len(db)))
+            lines.append(f"  {fa.name}: {len(da)} vs {len(db)} bytes, first difference at byte {first}, footer at "
+                         f"{len(da) - ma.serialized_size - 8}; created_by {ma.created_by!r} vs {mb.created_by!r}; "
+                         f"differing key-value metadata: {keys}")
+            break
+    return "; ".join(lines)
+
+
 @pytest.fixture(scope="module")
 def small_seizure(tmp_path_factory) -> Path:
     from jobs.synth import generate_seizure
@@ -170,7 +200,8 @@ def test_sigkill_mid_write_then_rerun_gives_byte_identical_data(small_seizure, t
     assert {f: _sha256(seizure_b / RUN / f) for f in BUNDLE_DATA} == {f: _sha256(seizure_a / RUN / f) for f in BUNDLE_DATA}
     work_a = home_a / "work" / CASE / SEIZURE / RUN
     dedup_a = _dataset_digests(work_a / "deduplicate" / "data")
-    assert dedup_a and _dataset_digests(work_b / "deduplicate" / "data") == dedup_a
+    dedup_b = _dataset_digests(work_b / "deduplicate" / "data")
+    assert dedup_a and dedup_b == dedup_a, _parquet_difference(work_a / "deduplicate" / "data", work_b / "deduplicate" / "data")
     # Nothing half-written is left: no attempt folders, no temporary files.
     leftovers = [p for p in home_b.rglob("*") if p.name.endswith(".attempt") or p.name == "_attempt" or ".tmp-" in p.name]
     assert leftovers == []

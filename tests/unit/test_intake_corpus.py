@@ -426,3 +426,57 @@ def test_classic_mac_line_endings_are_lines(tmp_path):
     items, raw, quarantine, _ = run_intake(tmp_path, {"mac.csv": "姓名,手机号\r张三,13912345678\r李四,13912345679\r".encode("utf-8")})
     assert [(r["line_number"], r["name_raw"], r["phone_raw"]) for r in raw] == [(2, "张三", "13912345678"), (3, "李四", "13912345679")]
     assert not quarantine
+
+
+# --------------------------------------------------------------------------- issue 13 defects 3, 10, 13, 14 (intake's part)
+
+
+def test_defect3_a_cell_over_131072_characters_flows_whole_through_intake(tmp_path):
+    # Python's csv field limit is 131,072 characters; this address is 200,000 (600,000 bytes of UTF-8).
+    address = "北" * 200_000
+    items, raw, quarantine, refusals = run_intake(tmp_path, {"long.csv": f"姓名,地址\n张三,{address}\n李四,上海市\n".encode()})
+    assert [(r["line_number"], r["name_raw"], len(r["address_raw"] or "")) for r in raw] == [(2, "张三", 200_000), (3, "李四", 3)]
+    assert raw[0]["address_raw"] == address and not quarantine and not refusals
+    assert_ledgers(items)
+
+
+def test_defect10_headerless_name_and_address_file_keeps_its_first_row(tmp_path):
+    rows = [("张三", "北京市朝阳区建国路88号"), ("李四", "上海市黄浦区南京路1号"), ("王小五", "广东省汕头市金平区")]
+    data = "".join(f"{n},{a}\n" for n, a in rows).encode("utf-8")
+    items, raw, _, _ = run_intake(tmp_path, {"na.csv": data})
+    item = items["na.csv"]
+    assert item["header_rows"] == 0
+    assert item["column_mapping"] == {"": {"col_1": "name", "col_2": "address"}}
+    assert [(r[2], r[3], r[6]) for r in fields_of(raw)] == [(k + 1, n, a) for k, (n, a) in enumerate(rows)]
+    assert_ledgers(items)
+
+
+def test_defect13_same_items_give_byte_identical_intake_outputs(tmp_path):
+    files = {"a.csv": f"姓名,身份证号\n张三,{ID_A}\n".encode(), "b.txt": f"李四----{ID_B}\n".encode("gb18030")}
+    first = factories.run_intake(tmp_path / "one", files, synonyms=SYNONYMS)
+    second = factories.run_intake(tmp_path / "two", files, synonyms=SYNONYMS)
+    # Paths differ between the two runs (tmp_path/one, tmp_path/two); nothing of the clock or the place may.
+    assert first.entries == second.entries
+    for part in ("raw_records", "quarantine"):
+        one = sorted((tmp_path / "one" / "attempt" / part).glob("*.parquet"))
+        two = sorted((tmp_path / "two" / "attempt" / part).glob("*.parquet"))
+        assert [p.name for p in one] == [p.name for p in two] and one
+        assert [hashlib.sha256(p.read_bytes()).hexdigest() for p in one] == [hashlib.sha256(p.read_bytes()).hexdigest() for p in two]
+
+
+def test_defect14_evidence_folder_checked_before_anything_starts(tmp_path):
+    import os
+
+    from jobs.cli.exitcodes import NoEvidenceError, NotFoundError
+    from jobs.cli.preflight import check_evidence_folder
+
+    with pytest.raises(NotFoundError, match="does not exist"):
+        check_evidence_folder(str(tmp_path / "missing"))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(NoEvidenceError, match="is empty"):
+        check_evidence_folder(str(tmp_path / "empty"))
+    (tmp_path / "links").mkdir()
+    (tmp_path / "links" / "l.csv").symlink_to(tmp_path / "elsewhere.csv")
+    os.mkfifo(tmp_path / "links" / "p.csv")
+    with pytest.raises(NoEvidenceError, match="holds no regular file: 2 symbolic link"):
+        check_evidence_folder(str(tmp_path / "links"))

@@ -23,7 +23,7 @@ import pytest
 from jobs.common import paths
 from jobs.common.errors import EvidenceIntegrityError
 from jobs.common.storage import LocalStorage
-from jobs.intake.evidence import MANIFEST_KEY, name_forms, register_evidence, scan_folder, verify_item
+from jobs.intake.evidence import MANIFEST_KEY, bundle_custody_files, folder_refusals, name_forms, register_evidence, scan_folder, verify_item
 from jobs.intake.formats import PARSERS, ItemStats
 from jobs.intake.refusals import ALL_REASONS
 
@@ -67,6 +67,37 @@ def test_identical_archives_are_not_expanded_twice(tmp_path):
     assert [e["path"] for e in entries] == ["a.zip", "a.zip/名单.csv", "b.zip"]
     assert items["b.zip"]["duplicate_of"] == "a.zip"
     assert [r["item_path"] for r in raw] == ["a.zip/名单.csv"] * 2
+
+
+def test_count_statement_has_a_line_for_items_seized_twice(tmp_path):
+    from jobs.common.config import load_config
+    from jobs.export.i18n import Catalog
+    from jobs.export.summary import DUPLICATE_ITEMS_STEP, count_statement
+
+    other = "姓名,手机号\n王五,13912345670\n赵六,13912345671\n钱七,13912345672\n".encode()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("名单.csv", GOOD)    # the same bytes as the two CSVs below
+        zf.writestr("其他.csv", other)
+    files = {"a.zip": buf.getvalue(), "b.zip": buf.getvalue(), "backup/住宿登记_2019 - 副本.csv": GOOD, "住宿登记_2019.csv": GOOD}
+    items, entries, raw, _, _ = run_intake(tmp_path, files)
+    # Worked by hand: in path order a.zip comes first and is expanded, so its member 名单.csv is the
+    # copy of GOOD that is read (2 rows) and 其他.csv gives 3 rows: 5 raw rows. b.zip repeats a.zip
+    # (2 + 3 = 5 rows); the two CSVs repeat a.zip/名单.csv (2 rows each): 3 copies holding 9 rows.
+    assert len(raw) == 5
+    bounds = {"upper": {}, "lower": {}, "untrue_rows": 0, "untrue_by_reason": {}, "masked_unidentifiable_rows": 0,
+              "bare_phone_records": 0, "probable_duplicates": 0, "exact_duplicates_of_counted": 0}
+    st = count_statement(5, 0, 5, {"bounds": bounds}, load_config().legal.categories, entries)
+    assert [s["step"] for s in st[:3]] == ["raw rows read", DUPLICATE_ITEMS_STEP, "parse failures (quarantined)"]
+    assert (st[1]["rows"], st[1]["items"]) == (9, 3)
+    assert st[1]["by_reason"] == {"b.zip": 5, "backup/住宿登记_2019 - 副本.csv": 2, "住宿登记_2019.csv": 2}
+    # No copy, no line: the statement of a seizure without duplicates is as before.
+    assert DUPLICATE_ITEMS_STEP not in [s["step"] for s in count_statement(5, 0, 5, {"bounds": bounds}, load_config().legal.categories, [])]
+    # Both languages have the line and its rule (the page and the workbook look both up by the step).
+    for language, word in (("zh-CN", "重复的检材"), ("en", "duplicate evidence items")):
+        t = Catalog(language)
+        assert t.has(f"step.{DUPLICATE_ITEMS_STEP}") and t.has(f"rule.{DUPLICATE_ITEMS_STEP}")
+        assert word in t(f"step.{DUPLICATE_ITEMS_STEP}")
 
 
 # --------------------------------------------------------------------------- defect 2: unreadable items
@@ -306,6 +337,70 @@ def test_symlinks_and_fifos_are_refused_and_listed(tmp_path):
         ("link.csv", "symlink"), ("linkdir", "symlink"), ("pipe.csv", "special_file")]
     storage = LocalStorage(tmp_path / "home")
     assert [e["path"] for e in register_evidence(storage, "C1", "S1", str(src))] == ["real/a.csv"]  # no block on the FIFO
+
+
+def _folder_with_a_link_and_a_fifo(tmp_path: Path) -> tuple[LocalStorage, Path]:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.csv").write_bytes(GOOD)
+    (src / "link.csv").symlink_to(tmp_path / "elsewhere.csv")
+    os.mkfifo(src / "pipe.csv")
+    storage = LocalStorage(tmp_path / "home")
+    register_evidence(storage, "C1", "S1", str(src), run_id="R1")
+    return storage, src
+
+
+# The refusals as the scan lists them (scan_folder's docstring), written by hand.
+REFUSED_BY_HAND = [{"path": "link.csv", "refusal_reason": "symlink", "status": "refused"},
+                   {"path": "pipe.csv", "refusal_reason": "special_file", "status": "refused"}]
+
+
+def test_folder_refusals_are_sealed_and_an_edit_is_refused_naming_the_file(tmp_path):
+    storage, _ = _folder_with_a_link_and_a_fifo(tmp_path)
+    assert folder_refusals(storage, "C1", "S1") == REFUSED_BY_HAND
+    key = "C1/S1/evidence_folder_refusals.json"
+    sealed = json.loads(storage.read_bytes("work", SEAL_KEY))["folder_refusals_sha256"]
+    assert sealed == hashlib.sha256(storage.read_bytes("work", key)).hexdigest()
+    # The attack: drop the FIFO from the list, so the evidence list no longer shows it.
+    storage.write_bytes("work", key, (json.dumps(REFUSED_BY_HAND[:1], ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode())
+    with pytest.raises(EvidenceIntegrityError, match=r"evidence folder refusals work/C1/S1/evidence_folder_refusals\.json "
+                                                     r"do not match the seal"):
+        folder_refusals(storage, "C1", "S1")
+
+
+def test_folder_refusals_keep_their_seal_when_a_later_run_scans_no_folder(tmp_path):
+    storage, _ = _folder_with_a_link_and_a_fifo(tmp_path)
+    register_evidence(storage, "C1", "S1", None, run_id="R2")  # the seizure already in the store
+    assert folder_refusals(storage, "C1", "S1") == REFUSED_BY_HAND
+
+
+def test_folder_refusals_in_the_bundle_are_covered_by_casefile_verify(tmp_path, capsys):
+    from jobs.cli import main
+    from jobs.common.custody import write_sha256sums
+    from jobs.export.bundle import write_manifest
+
+    storage, _ = _folder_with_a_link_and_a_fifo(tmp_path)
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    (bundle / "records.csv").write_bytes(b"record_id\nr1\n")
+    assert bundle_custody_files(storage, "C1", "S1", bundle) == ["evidence_folder_refusals.json"]
+    assert json.loads((bundle / "evidence_folder_refusals.json").read_bytes()) == REFUSED_BY_HAND
+    write_manifest(bundle, {"case_id": "C1"})  # as the export stage seals a bundle: manifest, then SHA256SUMS
+    write_sha256sums(bundle)
+    assert main(["verify", str(bundle)]) == 0
+    capsys.readouterr()
+    # The same attack on the sealed copy, with SHA256SUMS rewritten to match: the manifest disagrees.
+    (bundle / "evidence_folder_refusals.json").write_bytes(b"[]\n")
+    write_sha256sums(bundle)
+    assert main(["verify", str(bundle)]) == 3
+    assert "evidence_folder_refusals.json" in capsys.readouterr().out
+
+
+def test_a_bundle_of_a_seizure_without_a_folder_has_an_empty_refusal_list(tmp_path):
+    storage = LocalStorage(tmp_path / "home")
+    (tmp_path / "bundle").mkdir()
+    bundle_custody_files(storage, "C1", "S1", tmp_path / "bundle")
+    assert (tmp_path / "bundle" / "evidence_folder_refusals.json").read_bytes() == b"[]\n"
 
 
 # --------------------------------------------------------------------------- defect 12: binary content
