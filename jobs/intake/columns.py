@@ -276,8 +276,10 @@ class HeaderMapper:
     Args:
         synonyms: canonical field → accepted header spellings (matched after :func:`header_key`).
             A key ``<field>/<block>`` adds spellings to ``<field>`` (a separate block of the shared
-            table); ``_other_person_roles`` adds to :data:`OTHER_PERSON_MARKERS`; other keys
-            are ignored.
+            table); ``_other_person_roles`` adds to :data:`OTHER_PERSON_MARKERS`;
+            ``_not_a_field`` names columns of known layouts that hold no canonical field (kept in
+            ``extra``, never inferred from content: the hotel layout's ``CardNo``); other keys are
+            ignored.
 
     Raises:
         ValueError: two fields claim the same folded spelling (the mapping would depend on the
@@ -287,6 +289,7 @@ class HeaderMapper:
     def __init__(self, synonyms: Mapping[str, Iterable[str]]) -> None:
         self._lookup: dict[str, str] = {}
         markers = list(OTHER_PERSON_MARKERS)
+        self._not_a_field: frozenset[str] = frozenset(header_key(str(n)) for n in synonyms.get("_not_a_field", ()))
         for key, names in synonyms.items():
             if key == "_other_person_roles":
                 markers += [header_key(n) for n in names]
@@ -309,13 +312,16 @@ class HeaderMapper:
     def lookup_folded(self, key: str) -> tuple[str | None, str]:
         """Field and reason for a header already folded by :func:`header_key`.
 
-        Order (deterministic): the folded spelling itself; a header naming another person
-        (:data:`OTHER_PERSON_MARKERS`) stops here, unmapped; then the stripped spellings of
-        :func:`_stripped_variants` in their fixed order.
+        Order (deterministic): the folded spelling itself; a column configured as holding no
+        field (``_not_a_field``) or a header naming another person (:data:`OTHER_PERSON_MARKERS`)
+        stops here, unmapped; then the stripped spellings of :func:`_stripped_variants` in their
+        fixed order.
         """
         field_ = self._lookup.get(key)
         if field_ is not None:
             return field_, "header synonym (configs/column_synonyms.yaml)"
+        if key in self._not_a_field:
+            return None, "holds no canonical field (configs/column_synonyms.yaml _not_a_field): kept in extra, never inferred from content"
         marker = next((m for m in self._markers if m in key), None)
         if marker is not None:
             return None, f"names another person ({marker}): kept in extra, never inferred from content"
@@ -434,7 +440,7 @@ def column_mapping(stats: ItemStats, mapper: HeaderMapper) -> dict[str, dict[str
         counts}}}``. ``how`` is one of: ``header synonym (configs/column_synonyms.yaml)``; ``header
         synonym after folding: <step> (...)`` (brackets removed, trailing digits removed, leaf of a
         dotted path); ``synonym of a field already taken by an earlier column``; ``names another
-        person (<marker>): ...``; ``unknown header; inferred from content`` / ``unknown header; no
+        person (<marker>): ...``; ``holds no canonical field (...)``; ``unknown header; inferred from content`` / ``unknown header; no
         content rule applied (kept in extra)`` (with ``rule``, ``matched``, ``non_empty``,
         ``share``); ``unknown header`` (JSON and SQL columns: no content sample); ``inferred from
         content`` (a table with no header line).

@@ -1,4 +1,4 @@
-"""Synthetic seizure generator: eight evidence items of made-up personal information + ground truth.
+"""Synthetic seizure generator: eleven evidence items of made-up personal information + ground truth.
 
 ``generate_seizure(out_dir, records=N, seed=S)`` writes::
 
@@ -12,6 +12,9 @@
                                      mobile numbers as number cells (11 digits: exact in a double)
     OUT/evidence/商城会员.sql        MySQL dump: CREATE TABLE + multi-row INSERTs, backslash escapes, NULLs
     OUT/evidence/三要素.txt          no header: name, ID number, mobile, tab separated, mixed CRLF/LF
+    OUT/evidence/會員資料.csv        strict Big5, traditional headers 姓名/證件號碼/聯絡電話/電子信箱 (issue 12)
+    OUT/evidence/客户登记表.csv      UTF-8 BOM, headers 姓名/身份证号2/手机号码（主）/紧急联系人电话/ＥＭＡＩＬ/住　址
+    OUT/evidence/会员接口.jsonl      nested {"member": {"xm", "zjhm"}, "contact": {"sjh", "dz"}, "ts"}
     OUT/ground_truth.json            every count the pipeline must reproduce, kept while writing
     OUT/linkage_truth.csv            which unique records are probable duplicates of which person
 
@@ -59,7 +62,7 @@ log = logging.getLogger(__name__)
 def generate_seizure(out_dir: Path, *, records: int, seed: int, rar: bool = False) -> dict:
     """Write a synthetic seizure under ``out_dir`` and return its ground truth.
 
-    Writes ``out_dir/evidence/`` (the eight items named in ``jobs.synth.layout.ITEMS``), ``out_dir/ground_truth.json``
+    Writes ``out_dir/evidence/`` (the items named in ``jobs.synth.layout.ITEMS``), ``out_dir/ground_truth.json``
     (sorted keys, indent 2, UTF-8) and ``out_dir/linkage_truth.csv``: one line per probable duplicate,
     ``record_key_sha256,person_key_sha256,source_key_sha256,kind`` (:func:`jobs.synth.contract.record_key_sha256` of the
     record's normalized key, of the first record of the same person and of the record it was

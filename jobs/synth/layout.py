@@ -25,7 +25,14 @@ XLS_ITEM = "学生家长名单.xls"
 SQL_ITEM = "商城会员.sql"
 HEADERLESS_ITEM = "三要素.txt"
 RAR_ITEM = "三要素.rar"  # the headerless item's container with ``rar=True`` (member: HEADERLESS_ITEM)
-ITEMS: tuple[str, ...] = (HOTEL_ITEM, BANK_ITEM, COURIER_ITEM, EXCHANGE_ITEM, ZIP_ITEM, XLS_ITEM, SQL_ITEM, HEADERLESS_ITEM)
+# Header shapes of issue 12 defect 5 (jobs/synth/items/headers.py): strict Big5 with traditional
+# headers; a number, a role in brackets, another person's column, full-width letters and space; nested JSON.
+BIG5_ITEM, FULLWIDTH_ITEM, NESTED_ITEM = "會員資料.csv", "客户登记表.csv", "会员接口.jsonl"
+BIG5_HEADER: tuple[str, ...] = ("姓名", "證件號碼", "聯絡電話", "電子信箱")
+FULLWIDTH_HEADER: tuple[str, ...] = ("姓名", "身份证号2", "手机号码（主）", "紧急联系人电话", "ＥＭＡＩＬ", "住\u3000址")
+HEADER_ITEMS: tuple[str, ...] = (BIG5_ITEM, FULLWIDTH_ITEM, NESTED_ITEM)
+ITEMS: tuple[str, ...] = (HOTEL_ITEM, BANK_ITEM, COURIER_ITEM, EXCHANGE_ITEM, ZIP_ITEM, XLS_ITEM, SQL_ITEM, HEADERLESS_ITEM,
+                          *HEADER_ITEMS)
 ZIP_HEADER: tuple[str, ...] = ("姓名", "手机号", "邮箱", "地址")
 ZIP_TITLE = "注册用户导出 2019-04-12"
 XLS_HEADER: tuple[str, ...] = ("姓名", "身份证号", "手机号", "住址", "班级")
@@ -49,7 +56,8 @@ COURIER_HEADER: tuple[str, ...] = ("运单号", "寄件人", "寄件人电话", 
 XLSX_MAX_DATA_ROWS_PER_SHEET = 100_000
 
 #: Share of the requested records per item (the exchange item takes the remainder).
-ITEM_SHARES = {HOTEL_ITEM: 30, BANK_ITEM: 16, COURIER_ITEM: 12, ZIP_ITEM: 6, XLS_ITEM: 4, SQL_ITEM: 6, HEADERLESS_ITEM: 6}
+ITEM_SHARES = {HOTEL_ITEM: 30, BANK_ITEM: 16, COURIER_ITEM: 12, ZIP_ITEM: 6, XLS_ITEM: 4, SQL_ITEM: 6, HEADERLESS_ITEM: 6,
+               **dict.fromkeys(HEADER_ITEMS, 2)}
 
 MIN_RECORDS = 1_000
 CHUNK_RECORDS = 50_000  # good rows generated per round over the four items
@@ -58,7 +66,7 @@ CHUNK_RECORDS = 50_000  # good rows generated per round over the four items
 # Row roles (share of an item's good rows). Kinds forced by a plan occur at least once per item.
 
 P_DUP = {HOTEL_ITEM: 0.08, BANK_ITEM: 0.06, COURIER_ITEM: 0.10,  # within-file duplicate rows
-          ZIP_ITEM: 0.05, XLS_ITEM: 0.05, SQL_ITEM: 0.05, HEADERLESS_ITEM: 0.05}
+          ZIP_ITEM: 0.05, XLS_ITEM: 0.05, SQL_ITEM: 0.05, HEADERLESS_ITEM: 0.05, **dict.fromkeys(HEADER_ITEMS, 0.06)}
 P_VARIANT = 0.35            # share of duplicate rows written in a format variant
 P_EXCHANGE_COPY = 0.35      # exchange rows that copy a hotel/bank/courier record
 P_EXCHANGE_DUP = 0.05       # exchange rows that repeat an earlier phone-list record
@@ -93,6 +101,7 @@ ROW_PLAN = {
     # whose person columns are all NULL (their content is only in unmapped columns)
     SQL_ITEM: {"identical_row_other_id": 0.01, "unmapped_only_row": 0.01},
     HEADERLESS_ITEM: {},
+    **{item: {} for item in HEADER_ITEMS},
 }
 #: Plan of extra lines inserted before a good row: kind -> lines per good row of the item.
 INSERT_PLAN = {
@@ -108,6 +117,7 @@ INSERT_PLAN = {
     XLS_ITEM: {"blank_empty": 0.0005},
     SQL_ITEM: {"malformed_sql_value_count": 0.0005},
     HEADERLESS_ITEM: {"malformed_missing_field": 0.0005, "blank_empty": 0.0003},
+    **{item: {} for item in HEADER_ITEMS},
 }
 
 #: How a probable duplicate differs from the record of the same person it re-writes.

@@ -1,4 +1,4 @@
-"""The driver: writes the eight items in interleaved chunks, then checks and returns the ground truth.
+"""The driver: writes the items in interleaved chunks, then checks and returns the ground truth.
 
 :class:`SeizureGenerator` builds the shared state, the persons and one writer per item, streams the
 rows in chunks (memory does not grow with ``records`` except for 8 bytes per base record, the key
@@ -19,6 +19,7 @@ from jobs.synth.contract import spec_key
 from jobs.synth.items.bank import BankItem
 from jobs.synth.items.courier import CourierItem
 from jobs.synth.items.exchange import ExchangeItem
+from jobs.synth.items.headers import Big5Item, FullwidthItem, NestedItem, open_csv
 from jobs.synth.items.hotel import HotelItem
 from jobs.synth.items.others import SQL_DUMP_HEAD, HeaderlessItem, SqlItem, XlsItem, ZipItem
 from jobs.synth.items.rar import pack_as_rar
@@ -26,16 +27,21 @@ from jobs.synth.layout import (
     BANK_HEADER,
     BANK_ITEM,
     BANK_SEPARATOR,
+    BIG5_HEADER,
+    BIG5_ITEM,
     CHUNK_RECORDS,
     COURIER_HEADER,
     COURIER_ITEM,
     EXCHANGE_ITEM,
+    FULLWIDTH_HEADER,
+    FULLWIDTH_ITEM,
     HEADERLESS_ITEM,
     HOTEL_HEADER,
     HOTEL_ITEM,
     ITEMS,
     LINKAGE_TRUTH_FILE,
     LINKAGE_TRUTH_HEADER,
+    NESTED_ITEM,
     PROBABLE_KINDS,
     RAR_ITEM,
     ROW_IDENTIFIER_COLUMNS,
@@ -135,6 +141,7 @@ class SeizureGenerator:
         self.xls = XlsItem(self.st, self.persons)
         self.sql = SqlItem(self.st, self.persons)
         self.headerless = HeaderlessItem(self.st, self.persons)
+        self.shapes = Big5Item(self.st, self.persons), FullwidthItem(self.st, self.persons), NestedItem(self.st, self.persons)
 
     def write(self, evidence: Path) -> dict[str, Any]:
         """Write the items into ``evidence`` and ``linkage_truth.csv`` beside it; return the ground truth.
@@ -158,6 +165,9 @@ class SeizureGenerator:
         sql_out = open(parts[SQL_ITEM], "w", encoding="utf-8", newline="", buffering=1 << 20)
         sql_out.write(SQL_DUMP_HEAD)
         headerless = open(parts[HEADERLESS_ITEM], "w", encoding="utf-8", newline="", buffering=1 << 20)
+        big5, big5_rows = open_csv(parts[BIG5_ITEM], BIG5_HEADER, "big5")  # strict: a value outside Big5 raises
+        fullwidth, fullwidth_rows = open_csv(parts[FULLWIDTH_ITEM], FULLWIDTH_HEADER, "utf-8-sig")
+        nested = open(parts[NESTED_ITEM], "w", encoding="utf-8", newline="", buffering=1 << 20)
         linkage_part = evidence.parent / (LINKAGE_TRUTH_FILE + ".part")
         self.persons.linkage_out = open(linkage_part, "w", encoding="utf-8", newline="", buffering=1 << 20)
         self.persons.linkage_out.write(",".join(LINKAGE_TRUTH_HEADER) + "\n")
@@ -189,11 +199,18 @@ class SeizureGenerator:
                     lines = []
                     self.headerless.chunk(lines, *share(HEADERLESS_ITEM, c))
                     headerless.write("".join(lines))
+                    self.shapes[0].chunk(big5_rows, *share(BIG5_ITEM, c))
+                    self.shapes[1].chunk(fullwidth_rows, *share(FULLWIDTH_ITEM, c))
+                    lines = []
+                    self.shapes[2].chunk(lines, *share(NESTED_ITEM, c))
+                    nested.write("".join(line + "\n" for line in lines))
             sql_out.write("UNLOCK TABLES;\n")
         finally:
             book.close()
             sql_out.close()
             headerless.close()
+            for fh in (big5, fullwidth, nested):
+                fh.close()
             self.persons.linkage_out.close()
         self.zip.write(parts[ZIP_ITEM], "".join(line + "\r\n" for line in zip_lines).encode("gb18030"))
         self.xls_sheets = self.xls.write(parts[XLS_ITEM], xls_rows)
@@ -216,6 +233,7 @@ class SeizureGenerator:
         self.st.items[COURIER_ITEM]["header_rows"] = sheets
         self.st.items[ZIP_ITEM]["header_rows"] = 1
         self.st.items[XLS_ITEM]["header_rows"] = self.xls_sheets
+        self.st.items[BIG5_ITEM]["header_rows"] = self.st.items[FULLWIDTH_ITEM]["header_rows"] = 1
         raw = sum(i["raw_rows"] for i in self.st.items.values())
         quarantined = sum(i["quarantined_rows"] for i in self.st.items.values())
         records = raw - quarantined

@@ -6,13 +6,15 @@ traditional spellings are the Big5 forms of the configured mainland synonyms."""
 
 from __future__ import annotations
 
+import json
 import pickle
 
 import pytest
 
 from jobs.common.config import load_config
-from jobs.intake.columns import HeaderMapper, first_row_is_data, header_key
+from jobs.intake.columns import HeaderMapper, column_mapping, first_row_is_data, header_key
 from jobs.intake.formats.delimited import parse_delimited
+from jobs.intake.formats.json import parse_jsonl
 from jobs.intake.formats.rows import ItemStats
 from jobs.intake.worker import parse_options
 
@@ -38,7 +40,7 @@ def mapper(synonyms):
     ("ＭＯＢＩＬＥ", "phone", "header synonym"),          # full width (NFKC) and case
     ("手机 号码", "phone", "header synonym"),             # white space
     ("Mobile_Phone", "phone", "header synonym"),
-    ("CardNo", None, "unknown header"),                 # the hotel layout's membership card: not card_no
+    ("CardNo", None, "holds no canonical field"),       # the hotel layout's own card number: not card_no
     ("手机号码（主）", "phone", "brackets removed"),      # full-width brackets (NFKC → ASCII)
     ("手机号码【主】", "phone", "brackets removed"),      # CJK brackets NFKC keeps
     ("身份证号2", "id_number", "trailing digits removed"),
@@ -133,3 +135,90 @@ def test_headerless_name_address_file_keeps_its_first_row(tmp_path, synonyms):
         (3, ["王小五", "广东省汕头市金平区"], ["name", "address"]),
     ]
     assert (stats.header_rows, stats.records) == (0, 3)
+
+
+# --------------------------------------------------------------------------- the generator's header shapes (issue 12 defect 5)
+# The headers of jobs/synth/items/headers.py, each mapped as a reader of Chinese maps it: 證件號碼 is
+# the traditional 证件号码; 聯絡電話 / 電子信箱 the Taiwan words for contact phone and e-mail;
+# 身份证号2 an ID number column numbered 2; 手机号码（主） the main mobile; ＥＭＡＩＬ and 住　址 e-mail and
+# address in full-width letters / with an ideographic space; 紧急联系人电话 an emergency contact's
+# phone (another person); member.xm … contact.dz the nested JSON keys (xm 姓名, zjhm 证件号码, sjh
+# 手机号, dz 地址).
+
+def _raw(row, mapper):
+    from jobs.intake.records import to_raw_record
+
+    rec = to_raw_record(row, {"sha256": "0" * 64, "path": "x"}, mapper, {})
+    return {k[:-4]: v for k, v in rec.items() if k.endswith("_raw") and v is not None}, json.loads(rec["extra"])
+
+
+def test_big5_member_list_headers_map_end_to_end(tmp_path, synonyms, mapper):
+    p = tmp_path / "會員資料.csv"
+    p.write_bytes(("姓名,證件號碼,聯絡電話,電子信箱\r\n"
+                   f"陳大文,{ID_A},13912345678,dw@example.com\r\n").encode("big5"))
+    stats = ItemStats()
+    [row] = list(parse_delimited(p, stats, parse_options(synonyms)))
+    fields, extra = _raw(row, mapper)
+    assert fields == {"name": "陳大文", "id_number": ID_A, "phone": "13912345678", "email": "dw@example.com"}
+    assert extra == {}
+    assert {c: w["field"] for c, w in column_mapping(stats, mapper)[""].items()} == {
+        "姓名": "name", "證件號碼": "id_number", "聯絡電話": "phone", "電子信箱": "email"}
+
+
+def test_bracket_role_number_fullwidth_headers_map_and_the_emergency_phone_stays_in_extra(tmp_path, synonyms, mapper):
+    p = tmp_path / "客户登记表.csv"
+    p.write_bytes(("\ufeff姓名,身份证号2,手机号码（主）,紧急联系人电话,ＥＭＡＩＬ,住\u3000址\r\n"
+                   f"张三,{ID_B},13912345678,13812345678,zs@example.org,北京市朝阳区建国路88号\r\n").encode("utf-8"))
+    stats = ItemStats()
+    [row] = list(parse_delimited(p, stats, parse_options(synonyms)))
+    fields, extra = _raw(row, mapper)
+    assert fields == {"name": "张三", "id_number": ID_B, "phone": "13912345678", "email": "zs@example.org",
+                      "address": "北京市朝阳区建国路88号"}
+    assert extra == {"紧急联系人电话": "13812345678"}  # another person's mobile: never the subject's phone
+    why = column_mapping(stats, mapper)[""]
+    assert why["紧急联系人电话"] == {"field": "extra", "how": "names another person (紧急联系人): kept in extra, never inferred from content"}
+    assert why["身份证号2"]["how"] == "header synonym after folding: trailing digits removed (configs/column_synonyms.yaml)"
+    assert why["手机号码（主）"]["how"] == "header synonym after folding: brackets removed (configs/column_synonyms.yaml)"
+    assert why["ＥＭＡＩＬ"]["how"] == why["住\u3000址"]["how"] == "header synonym (configs/column_synonyms.yaml)"
+
+
+def test_nested_json_keys_map_by_their_leaf_and_the_timestamp_stays_in_extra(tmp_path, synonyms, mapper):
+    p = tmp_path / "会员接口.jsonl"
+    p.write_text('{"member": {"xm": "李四", "zjhm": "%s"}, "contact": {"sjh": "13612345678", "dz": "上海市黄浦区南京路1号"},'
+                 ' "ts": "2019-04-12 08:00:00"}\n' % ID_A, encoding="utf-8")
+    [row] = list(parse_jsonl(p, ItemStats(), parse_options(synonyms)))
+    fields, extra = _raw(row, mapper)
+    assert fields == {"name": "李四", "id_number": ID_A, "phone": "13612345678", "address": "上海市黄浦区南京路1号"}
+    assert extra == {"ts": "2019-04-12 08:00:00"}
+    assert mapper.resolve("member.zjhm") == ("id_number", "header synonym after folding: leaf of a dotted path (configs/column_synonyms.yaml)")
+
+
+# --------------------------------------------------------------------------- CardNo of the 33-column hotel layout (issue 12)
+
+HOTEL_HEADER = ["Name", "CardNo", "Descriot", "CtfTp", "CtfId", "Gender", "Birthday", "Address", "Zip", "Dirty",
+                "District1", "District2", "District3", "District4", "District5", "District6", "FirstNm", "LastNm",
+                "Duty", "Mobile", "Tel", "Fax", "EMail", "Nation", "Taste", "Education", "Company", "CTel",
+                "CAddress", "CZip", "Family", "Version", "id"]
+UNIONPAY_SHAPED = ["6212345678901234", "6222021234567890123"]  # 16 and 19 digits from 62: the content rule's shape
+
+
+def _hotel_rows(card_column: int):
+    rows = []
+    for card, idn, mobile in zip(UNIONPAY_SHAPED, (ID_A, ID_B), ("13912345678", "13612345678")):
+        row = [""] * len(HOTEL_HEADER)
+        row[0], row[card_column], row[3], row[4], row[19] = "张三", card, "ID", idn, mobile
+        rows.append(row)
+    return rows
+
+
+def test_hotel_cardno_with_unionpay_shaped_values_is_never_a_bank_card(mapper):
+    fields, why = mapper.map_columns(HOTEL_HEADER, _hotel_rows(1))
+    assert "bank_card" not in fields and fields[1] is None
+    assert why["CardNo"] == {"field": "extra", "how": "holds no canonical field (configs/column_synonyms.yaml _not_a_field): "
+                                                      "kept in extra, never inferred from content"}
+    # the control: the same values under a header nobody configured are inferred as bank cards
+    # (2 of 2 values match 62 + 14-17 digits), so the CardNo entry is what keeps them out
+    fields, why = mapper.map_columns(HOTEL_HEADER[:1] + ["卡"] + HOTEL_HEADER[2:], _hotel_rows(1))
+    assert fields[1] == "bank_card" and (why["卡"]["matched"], why["卡"]["non_empty"]) == (2, 2)
+    # the guest's company phone (CTel) is not the subject's phone either
+    assert mapper.resolve("CTel")[0] is None and mapper.resolve("ctel")[1].startswith("holds no canonical field")

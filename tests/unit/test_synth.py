@@ -36,9 +36,12 @@ ZIP_MEMBER = "会员数据/注册用户.csv"
 XLS = "学生家长名单.xls"
 SQL = "商城会员.sql"
 TXT = "三要素.txt"
-FILES = (HOTEL, BANK, COURIER, EXCHANGE, ZIP, XLS, SQL, TXT)
+BIG5 = "會員資料.csv"          # issue 12 defect 5: the header shapes
+FULLWIDTH = "客户登记表.csv"
+NESTED = "会员接口.jsonl"
+FILES = (HOTEL, BANK, COURIER, EXCHANGE, ZIP, XLS, SQL, TXT, BIG5, FULLWIDTH, NESTED)
 #: Ground-truth item paths: the zip's CSV member is an item of its own (intake's member path).
-ITEM_PATHS = (HOTEL, BANK, COURIER, EXCHANGE, f"{ZIP}/{ZIP_MEMBER}", XLS, SQL, TXT)
+ITEM_PATHS = (HOTEL, BANK, COURIER, EXCHANGE, f"{ZIP}/{ZIP_MEMBER}", XLS, SQL, TXT, BIG5, FULLWIDTH, NESTED)
 
 HOTEL_HEADER = [
     "Name", "CardNo", "Descriot", "CtfTp", "CtfId", "Gender", "Birthday", "Address", "Zip", "Dirty",
@@ -61,6 +64,15 @@ ZIP_MAP = {"姓名": "name", "手机号": "phone", "邮箱": "email", "地址": 
 XLS_MAP = {"姓名": "name", "身份证号": "id_number", "手机号": "phone", "住址": "address"}
 SQL_MAP = {"realname": "name", "idcard": "id_number", "mobile": "phone", "email": "email", "addr": "address"}
 TXT_MAP = {0: "name", 1: "id_number", 2: "phone"}  # no header: the issue's content rules decide
+# The header shapes (issue 12 defect 5), as a reader of Chinese sees them: 證件號碼 is 证件号码, 聯絡電話
+# the Taiwan word for a contact phone, 電子信箱 for e-mail; 身份证号2 the ID number, 手机号码（主） the
+# main mobile, ＥＭＡＩＬ and 住　址 (ideographic space) e-mail and address; 紧急联系人电话 is an emergency
+# contact's phone (another person: not the subject's phone, so not mapped); nested JSON keys by path.
+BIG5_HEADER = ["姓名", "證件號碼", "聯絡電話", "電子信箱"]
+BIG5_MAP = {"姓名": "name", "證件號碼": "id_number", "聯絡電話": "phone", "電子信箱": "email"}
+FULLWIDTH_HEADER = ["姓名", "身份证号2", "手机号码（主）", "紧急联系人电话", "ＥＭＡＩＬ", "住\u3000址"]
+FULLWIDTH_MAP = {"姓名": "name", "身份证号2": "id_number", "手机号码（主）": "phone", "ＥＭＡＩＬ": "email", "住\u3000址": "address"}
+NESTED_MAP = {"member.xm": "name", "member.zjhm": "id_number", "contact.sjh": "phone", "contact.dz": "address"}
 PLACEHOLDERS = {"", "-", "NULL", "\\N", "无", "不详", "nan"}  # DOMAIN.md §5
 
 
@@ -304,13 +316,38 @@ def read_items(evidence: Path) -> dict:
         else:
             item["good"].append(dict(enumerate(cells)))
     out[TXT] = item
+
+    for path, header, codec in ((BIG5, BIG5_HEADER, "big5"), (FULLWIDTH, FULLWIDTH_HEADER, "utf-8-sig")):
+        rows = list(csv.reader(io.StringIO((evidence / path).read_bytes().decode(codec), newline="")))  # strict decode
+        assert rows[0] == header
+        item = {"raw_rows": 0, "quarantined_rows": 0, "header_rows": 1, "blank_lines": 0, "good": []}
+        for row in rows[1:]:
+            assert len(row) == len(header)
+            item["raw_rows"] += 1
+            item["good"].append(dict(zip(header, row)))
+        out[path] = item
+
+    def flat(obj, prefix=""):
+        return {k: v for key, value in obj.items()
+                for k, v in (flat(value, f"{prefix}{key}.").items() if isinstance(value, dict) else [(prefix + key, value)])}
+
+    lines = (evidence / NESTED).read_bytes().decode("utf-8").split("\n")
+    assert lines[-1] == ""
+    item = {"raw_rows": len(lines) - 1, "quarantined_rows": 0, "header_rows": 0, "blank_lines": 0,
+            "good": [flat(json.loads(line)) for line in lines[:-1]], "objects": [json.loads(line) for line in lines[:-1]]}
+    out[NESTED] = item
     return out
+
+
+#: (item path, header → field) of every item, for the readers' good rows.
+ITEM_MAPS = ((HOTEL, HOTEL_MAP), (BANK, BANK_MAP), (COURIER, COURIER_MAP), (EXCHANGE, EXCHANGE_MAP),
+             (f"{ZIP}/{ZIP_MEMBER}", ZIP_MAP), (XLS, XLS_MAP), (SQL, SQL_MAP), (TXT, TXT_MAP),
+             (BIG5, BIG5_MAP), (FULLWIDTH, FULLWIDTH_MAP), (NESTED, NESTED_MAP))
 
 
 def canonical_rows(items: dict):
     """(item, {field: raw value}) for every good row, through the header → field mappings."""
-    for path, mapping in ((HOTEL, HOTEL_MAP), (BANK, BANK_MAP), (COURIER, COURIER_MAP), (EXCHANGE, EXCHANGE_MAP),
-                          (f"{ZIP}/{ZIP_MEMBER}", ZIP_MAP), (XLS, XLS_MAP), (SQL, SQL_MAP), (TXT, TXT_MAP)):
+    for path, mapping in ITEM_MAPS:
         for row in items[path]["good"]:
             yield path, {mapping[k]: v for k, v in row.items() if k in mapping}
 
@@ -433,8 +470,7 @@ def _row_information(items, *, with_party: bool = False):
     """(six-field key, unmapped columns) of every good row: the extras are the other columns with a
     value, the row identifier ``id`` left out (issue 12, configs/linkage.yaml row_identifier_columns).
     ``with_party``: also the row's normalized second party (a waybill's sender, ``NO_PARTY`` elsewhere)."""
-    for path, mapping in ((HOTEL, HOTEL_MAP), (BANK, BANK_MAP), (COURIER, COURIER_MAP), (EXCHANGE, EXCHANGE_MAP),
-                          (f"{ZIP}/{ZIP_MEMBER}", ZIP_MAP), (XLS, XLS_MAP), (SQL, SQL_MAP), (TXT, TXT_MAP)):
+    for path, mapping in ITEM_MAPS:
         for row in items[path]["good"]:
             fields = {mapping[k]: v for k, v in row.items() if k in mapping}
             key = tuple(norm(f, fields.get(f)) for f in FIELDS)
@@ -710,3 +746,36 @@ def test_record_names_include_the_second_party_worked_by_hand():
     text = "张三\x1f\x1f+8613912345678\x1f北京市朝阳区建国路1号\x1f\x1f\x1f李四\x1f+8613800001111\x1f上海市黄浦区南京东路2号"
     assert record_key_sha256(first) == hashlib.sha256(text.encode("utf-8")).hexdigest()
     assert record_key_sha256(first) != record_key_sha256(other)
+
+
+# --------------------------------------------------------------------------- header shapes (issue 12 defect 5)
+
+
+def test_header_shapes_of_defect_5_each_hold_records(seizure, items):
+    evidence = seizure[0] / "evidence"
+    truth = seizure[1]
+    # strict Big5 (a simplified-only character would not encode): some names are written in their
+    # traditional form (t2s changes them), the others are the same in both scripts
+    big5 = items[BIG5]["good"]
+    assert big5 and (evidence / BIG5).read_bytes().decode("big5").startswith(",".join(BIG5_HEADER) + "\r\n")
+    traditional = [r["姓名"] for r in big5 if T2S.convert(r["姓名"]) != r["姓名"]]
+    assert 0 < len(traditional) < len(big5)
+    # its duplicates are exact repeats only: rows with one normalized key are the same cells
+    by_key = collections.defaultdict(set)
+    for row in big5:
+        by_key[tuple(norm(f, row.get(h)) for h, f in BIG5_MAP.items())].add(tuple(row.values()))
+    assert all(len(v) == 1 for v in by_key.values()) and len(by_key) < len(big5)
+    # the emergency contact is another person's valid mobile, never the row's own phone, and a
+    # row repeating a record repeats its contact (a function of the record)
+    full = items[FULLWIDTH]["good"]
+    contacts = collections.defaultdict(set)
+    for row in full:
+        contact, own = row["紧急联系人电话"], norm("phone", row["手机号码（主）"])
+        assert re.fullmatch(r"\d{11}", contact) and contact[:3] in SEGMENTS and "+86" + contact != own
+        contacts[tuple(norm(f, row.get(h)) for h, f in FULLWIDTH_MAP.items())].add(contact)
+    assert full and all(len(v) == 1 for v in contacts.values()) and len(contacts) < len(full)
+    # nested objects: the person's fields only under member / contact, a timestamp beside them
+    objs = items[NESTED]["objects"]
+    assert objs and all(set(o) == {"member", "contact", "ts"} and set(o["member"]) <= {"xm", "zjhm"}
+                        and set(o["contact"]) <= {"sjh", "dz"} for o in objs)
+    assert {i["path"]: i["raw_rows"] for i in truth["items"]}[NESTED] == len(objs)
