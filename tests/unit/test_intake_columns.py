@@ -152,30 +152,31 @@ def _raw(row, mapper):
     return {k[:-4]: v for k, v in rec.items() if k.endswith("_raw") and v is not None}, json.loads(rec["extra"])
 
 
-def test_big5_member_list_headers_map_end_to_end(tmp_path, synonyms, mapper):
-    p = tmp_path / "會員資料.csv"
-    p.write_bytes(("姓名,證件號碼,聯絡電話,電子信箱\r\n"
-                   f"陳大文,{ID_A},13912345678,dw@example.com\r\n").encode("big5"))
+def _read_one_row(path, data, synonyms, mapper):
+    """Write ``data`` to ``path``, parse its one data row: ``(mapped fields, extra, column mapping)``."""
+    path.write_bytes(data)
     stats = ItemStats()
-    [row] = list(parse_delimited(p, stats, parse_options(synonyms)))
+    [row] = list(parse_delimited(path, stats, parse_options(synonyms)))
     fields, extra = _raw(row, mapper)
+    return fields, extra, column_mapping(stats, mapper)[""]
+
+
+def test_big5_member_list_headers_map_end_to_end(tmp_path, synonyms, mapper):
+    fields, extra, why = _read_one_row(tmp_path / "會員資料.csv", ("姓名,證件號碼,聯絡電話,電子信箱\r\n"
+                                       f"陳大文,{ID_A},13912345678,dw@example.com\r\n").encode("big5"), synonyms, mapper)
     assert fields == {"name": "陳大文", "id_number": ID_A, "phone": "13912345678", "email": "dw@example.com"}
     assert extra == {}
-    assert {c: w["field"] for c, w in column_mapping(stats, mapper)[""].items()} == {
+    assert {c: w["field"] for c, w in why.items()} == {
         "姓名": "name", "證件號碼": "id_number", "聯絡電話": "phone", "電子信箱": "email"}
 
 
 def test_bracket_role_number_fullwidth_headers_map_and_the_emergency_phone_stays_in_extra(tmp_path, synonyms, mapper):
-    p = tmp_path / "客户登记表.csv"
-    p.write_bytes(("\ufeff姓名,身份证号2,手机号码（主）,紧急联系人电话,ＥＭＡＩＬ,住\u3000址\r\n"
-                   f"张三,{ID_B},13912345678,13812345678,zs@example.org,北京市朝阳区建国路88号\r\n").encode("utf-8"))
-    stats = ItemStats()
-    [row] = list(parse_delimited(p, stats, parse_options(synonyms)))
-    fields, extra = _raw(row, mapper)
+    fields, extra, why = _read_one_row(tmp_path / "客户登记表.csv", ("\ufeff姓名,身份证号2,手机号码（主）,紧急联系人电话,ＥＭＡＩＬ,住\u3000址\r\n"
+                                       f"张三,{ID_B},13912345678,13812345678,zs@example.org,北京市朝阳区建国路88号\r\n").encode("utf-8"),
+                                       synonyms, mapper)
     assert fields == {"name": "张三", "id_number": ID_B, "phone": "13912345678", "email": "zs@example.org",
                       "address": "北京市朝阳区建国路88号"}
     assert extra == {"紧急联系人电话": "13812345678"}  # another person's mobile: never the subject's phone
-    why = column_mapping(stats, mapper)[""]
     assert why["紧急联系人电话"] == {"field": "extra", "how": "names another person (紧急联系人): kept in extra, never inferred from content"}
     assert why["身份证号2"]["how"] == "header synonym after folding: trailing digits removed (configs/column_synonyms.yaml)"
     assert why["手机号码（主）"]["how"] == "header synonym after folding: brackets removed (configs/column_synonyms.yaml)"
