@@ -262,13 +262,17 @@ def apply_probable_clusters(unique: DataFrame, clusters: DataFrame, category_key
     the record's own category outside any cluster.
     """
     c = clusters.select("record_id", "cluster_id", F.col("survivor_record_id").alias("probable_survivor_record_id"))
-    joined = unique.join(c, "record_id", "left")
-    w = Window.partitionBy("cluster_id")
+    # The cluster's rank from its members only, then one broadcast join: a window over
+    # ``cluster_id`` would put every record outside a cluster (NULL, ~94 % of rows) in one task.
+    ranks = (c.join(unique.select("record_id", "category_rank"), "record_id")
+             .groupBy("cluster_id").agg(F.min("category_rank").alias("_cluster_rank")))
+    members = c.join(ranks, "cluster_id").select("record_id", "probable_survivor_record_id", "_cluster_rank", "cluster_id")
+    joined = unique.join(F.broadcast(members), "record_id", "left")
     keys = F.array(*[F.lit(k) for k in category_keys])
-    rank = F.when(F.col("cluster_id").isNull(), F.col("category_rank")).otherwise(F.min("category_rank").over(w))
+    rank = F.when(F.col("cluster_id").isNull(), F.col("category_rank")).otherwise(F.col("_cluster_rank"))
     lower = F.when(F.col("probable_survivor_record_id").isNull() | (F.col("probable_survivor_record_id") == F.col("record_id")),
                    F.element_at(keys, rank + 1))
-    return joined.withColumn("lower_category", lower).drop("cluster_id")
+    return joined.withColumn("lower_category", lower).drop("cluster_id", "_cluster_rank")
 
 
 # ----------------------------------------------------------------------------------- the whole stage
