@@ -779,3 +779,14 @@ def test_header_shapes_of_defect_5_each_hold_records(seizure, items):
     assert objs and all(set(o) == {"member", "contact", "ts"} and set(o["member"]) <= {"xm", "zjhm"}
                         and set(o["contact"]) <= {"sjh", "dz"} for o in objs)
     assert {i["path"]: i["raw_rows"] for i in truth["items"]}[NESTED] == len(objs)
+
+
+def test_the_make_run_default_size_generates(tmp_path):
+    # `make run` generates RECORDS records with SEED (Makefile); at 200,000 a receiver could be drawn
+    # twice for its other-sender waybill, and the second draw wrote the same two-party record again,
+    # so the generator's own check (no two base records with one key) refused the README's command.
+    make = (Path(__file__).resolve().parents[2] / "Makefile").read_text(encoding="utf-8")
+    records = int(re.search(r"^RECORDS \?= (\d+)$", make, re.M).group(1))
+    seed = int(re.search(r"^SEED \?= (\d+)$", make, re.M).group(1))
+    truth = generate_seizure(tmp_path, records=records, seed=seed)
+    assert truth["records"] == records

@@ -41,6 +41,9 @@ class CourierItem:
         self.persons = persons
         n_courier = st.good_rows[COURIER_ITEM]
         self.rows_per_sheet = min(XLSX_MAX_DATA_ROWS_PER_SHEET, max(1, math.ceil(n_courier / 3)))
+        # Receivers already given their other sender: the other sender is a function of the record,
+        # so a second pick would write the same two-party record again as a new base record.
+        self.other_sender_given: set[tuple[str, ...]] = set()
 
     def sender(self, record: tuple[str, ...]) -> tuple[str, str, str]:
         """The sender (name, phone, address) of the waybill of ``record``: a function of the record's
@@ -69,8 +72,8 @@ class CourierItem:
         st = self.st
         for _ in range(8 if recent else 0):
             record = st.pick(recent)
-            if record in self.persons.person_root:
-                continue  # a retyped waybill: take first waybills only
+            if record in self.persons.person_root or record in self.other_sender_given:
+                continue  # a retyped waybill (first waybills only), or one that has its other sender
             first = self.sender(record)
             if "*" in first[1]:
                 continue  # the guard needs both phones unmasked (a masked phone is no evidence)
@@ -82,6 +85,7 @@ class CourierItem:
                 phone = f"{segments[int(r.random() * len(segments))]}{r.randrange(10**8):08d}"
             name = st.names[int(r.random() * len(st.names))]
             address = f"{st.addresses[int(r.random() * len(st.addresses))]}{r.randrange(1, 33)}号{r.randrange(101, 3300)}室"
+            self.other_sender_given.add(record)
             return record, (name, phone, address)
         return None
 
