@@ -130,6 +130,15 @@ def test_catalog_every_key_has_every_language():
         assert all(isinstance(v, str) and v.strip() for v in entry.values()), key
 
 
+def test_catalog_names_every_field_of_the_registry():
+    # The field-status chart and the workbook headers label each field of jobs/common/fields.py by
+    # its catalog entry; a field without one showed its code name (birth_date, qq, uscc) on a zh-CN page.
+    from jobs.common.fields import CANONICAL_FIELDS
+
+    keys = all_keys()
+    assert [f for f in CANONICAL_FIELDS if f"field.{f}" not in keys] == []
+
+
 def test_catalog_unknown_language_and_missing_key():
     from jobs.common.errors import ConfigError
 
