@@ -13,7 +13,9 @@ os.environ.setdefault("PYARROW_IGNORE_TIMEZONE", "1")
 def spark():
     from jobs.engine.session import get_spark
 
-    session = get_spark("casefile-tests", master="local[2]", conf={"spark.sql.shuffle.partitions": "2"})
+    # 3 GB driver heap: one JVM serves every Spark test of the session, and with Spark's default 1 GB
+    # it ran out of heap three-quarters through the unit tier (clean-clone CI, 2026-12-03).
+    session = get_spark("casefile-tests", master="local[2]", conf={"spark.sql.shuffle.partitions": "2", "spark.driver.memory": "3g"})
     yield session
     session.stop()
 

@@ -41,7 +41,9 @@ def test_review_in_the_browser(reference_run):
     if not Path("/usr/bin/chromedriver").exists():
         pytest.skip("chromedriver not installed (make system-deps)")
     home, env = reference_run["home"], reference_run["env"]
-    bundle = reference_run["bundle"]
+    # The recompute reruns the seizure's latest run: test_pipeline_dag adds a second run (2026-01-02)
+    # of the same evidence to this home, so the bundle under review is the one `latest` names.
+    bundle = _latest(home)
     before = json.loads((bundle / "summary.json").read_text(encoding="utf-8"))
     sealed = {f.relative_to(bundle).as_posix(): hashlib.sha256(f.read_bytes()).hexdigest() for f in sorted(bundle.rglob("*")) if f.is_file()}
     records = {r["record_id"]: r for r in _rows(bundle / "records.csv")}
