@@ -20,6 +20,7 @@ from jobs.deduplicate.linkage.scoring import WEIGHT_BIN_BITS, weight_bins
 from jobs.deduplicate.transforms import deduplicate
 from jobs.engine.stage import Stage, StageResult, StageRun
 from jobs.review.apply import apply_review
+from jobs.review.custody import log_head_sha256
 from jobs.review.decisions import DecisionLog
 
 STAGE = "deduplicate"
@@ -41,8 +42,8 @@ class DeduplicateStage(Stage):
             raise ConfigError("configs/linkage.yaml: the linkage section (comparisons, blocking_rules) is missing")
         unique, links, result = deduplicate(records, rules, settings, counting, item_categories=run.config.legal.item_categories, paths=item_paths)
         # Issue 17: the investigators' review decisions (none: nothing changes); a changed log fails here, naming the entry.
-        unique, links, review = apply_review(unique, links, result, settings, [r.key for r in rules],
-                                             DecisionLog(run.storage, run.ctx.case_id, run.ctx.seizure_id).entries())
+        entries = DecisionLog(run.storage, run.ctx.case_id, run.ctx.seizure_id).entries()
+        unique, links, review = apply_review(unique, links, result, settings, [r.key for r in rules], entries)
         links_back = run.publish("duplicate_links", links, suite="duplicate_links")
         n_links = run.datasets["duplicate_links"]
         n_exact = links_back.where("reason IN ('identical_row', 'exact_duplicate')").count()
@@ -79,6 +80,8 @@ class DeduplicateStage(Stage):
         }
         if review.decisions:
             counts["review"] = review.to_dict()
+        if entries:  # which log entries were applied: export reads exactly these, never one added since
+            counts["review_log"] = {"entries": len(entries), "head_sha256": log_head_sha256(entries)}
         run.write_json("counts.json", counts)
         bins = weight_bins(result.scored)  # all candidate pairs, not only the links (issue 15)
         if sum(n for _, n in bins) != result.stats["candidate_pairs"]:

@@ -30,7 +30,7 @@ from jobs.export.pages import render_summary, render_validation
 from jobs.export.summary import bound_summaries, category_summary, count_statement, headline_tier
 from jobs.export.workbook import validation_rows, write_workbook
 from jobs.intake.evidence import bundle_custody_files
-from jobs.review.custody import bundle_keys, review_manifest_section
+from jobs.review.custody import applied_decisions, bundle_keys, log_head_sha256, review_manifest_section
 from jobs.review.decisions import DecisionLog
 from jobs.review.report import review_summary, unreviewed_link_gain, write_review_csv
 
@@ -51,7 +51,8 @@ class ExportStage(Stage):
     def build(self, run: StageRun, *, report_language: str = "") -> StageResult:
         manifests = {s: run.manifest(s) for s in ("intake", "normalize", "deduplicate")}
         # Issue 17: with review decisions the bundle gets its own key; the bundle it reviewed stays as sealed.
-        review_entries = DecisionLog(run.storage, run.ctx.case_id, run.ctx.seizure_id).entries()
+        review_entries = applied_decisions(DecisionLog(run.storage, run.ctx.case_id, run.ctx.seizure_id).entries(),
+                                           run.read_json("deduplicate", "counts.json").get("review_log"))
         bundle_key, bundle_attempt, bundle_pointer = bundle_keys(run.ctx, review_entries)
         run.storage.delete_prefix("casefiles", bundle_attempt)
         run.storage.delete_prefix("casefiles", bundle_key)  # an unpublished bundle left by a failed attempt
@@ -167,7 +168,7 @@ def _review_section(entries, counts: dict, links, unique, bounds: dict, legal, r
     gain = unreviewed_link_gain([(r["record_id"], r["linked_record_id"], r["category"]) for r in rows], entries, thresholds)
     return review_summary(entries, counts.get("review"), unreviewed_gain=gain, lower_weighted_total=lo["weighted_total"],
                           tier_thresholds=(legal.tier_serious, legal.tier_especially_serious),
-                          head_sha256=DecisionLog(run.storage, run.ctx.case_id, run.ctx.seizure_id).head_sha256())
+                          head_sha256=log_head_sha256(entries))
 
 
 def _per_item(items: list[dict], unique, links) -> list[dict]:

@@ -20,12 +20,35 @@ from collections.abc import Sequence
 from typing import Any
 
 from jobs.common import paths
-from jobs.review.decisions import Decision
+from jobs.review.decisions import Decision, ReviewChainError
 
 
 def log_head_sha256(entries: Sequence[Decision]) -> str:
     """The SHA-256 of the last entry's bytes (``""`` for no entry): what ``review/head.json`` records."""
     return hashlib.sha256(entries[-1].to_bytes()).hexdigest() if entries else ""
+
+
+def applied_decisions(entries: Sequence[Decision], applied: dict[str, Any] | None) -> list[Decision]:
+    """The entries of the (checked, append-only) decision log that the deduplicate stage applied.
+
+    Args:
+        entries: :meth:`jobs.review.decisions.DecisionLog.entries` as export reads it.
+        applied: deduplicate's ``counts.json`` ``review_log`` (``entries``, ``head_sha256``);
+            ``None`` when it applied no decision.
+
+    Returns:
+        The first ``applied["entries"]`` entries: a decision added after deduplicate ran is not in
+        the bundle, because its counts were not computed with it (the next rerun applies it).
+
+    Raises:
+        ReviewChainError: the log holds fewer entries than were applied, or the applied prefix no
+            longer ends in the recorded head (the log was rewritten between the two stages).
+    """
+    n = int((applied or {}).get("entries", 0))
+    head = (applied or {}).get("head_sha256", "")
+    if len(entries) < n or log_head_sha256(entries[:n]) != head:
+        raise ReviewChainError(f"the review decision log no longer holds the {n} entries deduplicate applied (head {head[:12] or '-'})")
+    return list(entries[:n])
 
 
 def reviewed_run_key(run_key: str, entries: Sequence[Decision]) -> str:

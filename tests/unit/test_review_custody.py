@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 
+import pytest
+
 from jobs.common import paths
 from jobs.common.custody import write_sha256sums
 from jobs.common.storage.local import LocalStorage
 from jobs.export.bundle import fetch_bundle, publish
-from jobs.review.custody import bundle_keys, review_manifest_section, reviewed_run_key
-from jobs.review.decisions import DecisionLog
+from jobs.review.custody import applied_decisions, bundle_keys, review_manifest_section, reviewed_run_key
+from jobs.review.decisions import DecisionLog, ReviewChainError
 
 RUN = "manual__2026-11-29T14:00:00+00:00"
 
@@ -67,3 +69,19 @@ def test_original_stays_sealed_and_the_reviewed_manifest_names_it(tmp_path):
     assert got.run_key == reviewed_run_key(ctx.run_key, entries)
     assert (got.folder / "records.csv").read_text(encoding="utf-8") == "reviewed\n"
     assert sorted(p.name for p in got.folder.iterdir()) == ["SHA256SUMS", "manifest.json", "records.csv", "summary.json"]
+
+
+def test_export_takes_only_the_decisions_deduplicate_applied(tmp_path):
+    # A decision typed on the page after deduplicate ran must not reach the bundle: its counts were
+    # computed without it. The applied head is the SHA-256 of entry 2's stored bytes, read here.
+    storage = LocalStorage(tmp_path)
+    log = DecisionLog(storage, "C1", "S1")
+    _decide(log, 2)
+    applied = {"entries": 2, "head_sha256": hashlib.sha256(storage.read_bytes("work", paths.review_entry("C1", "S1", 2))).hexdigest()}
+    three = _decide(log, 1)  # added between the two stages
+    assert [e.target for e in applied_decisions(three, applied)] == ["r0", "r1"]
+    assert applied_decisions(three, None) == []  # deduplicate applied none
+    with pytest.raises(ReviewChainError):
+        applied_decisions(three[:1], applied)  # fewer entries than were applied
+    with pytest.raises(ReviewChainError):
+        applied_decisions(three, {"entries": 2, "head_sha256": "0" * 64})  # the applied prefix was rewritten

@@ -4,6 +4,8 @@ shown on the page as inert text (a hostile raw line injects nothing)."""
 from __future__ import annotations
 
 import hashlib
+import io
+import zipfile
 
 from jobs.common.config import load_config
 from jobs.common.storage.local import LocalStorage
@@ -32,10 +34,31 @@ def test_raw_line_is_the_exact_original_row(tmp_path):
     sha = hashlib.sha256(data).hexdigest()
     wanted = [{"record_id": _record_id(sha, "", 3), "item_sha256": sha, "item_path": "users.csv"},
               {"record_id": _record_id(sha, "", 2), "item_sha256": sha, "item_path": "users.csv"},
-              {"record_id": "f" * 64, "item_sha256": "e" * 64, "item_path": "archive.zip/inner.csv"}]
+              {"record_id": "f" * 64, "item_sha256": "e" * 64, "item_path": "archive.zip/inner.csv"}]  # not in the seizure
     got = raw_lines(storage, "C1", "S1", wanted, load_config().synonyms)
     assert got == {wanted[0]["record_id"]: HOSTILE, wanted[1]["record_id"]: LINES[1], wanted[2]["record_id"]: None}
     assert (src / "users.csv").read_bytes() == data  # the original only read
+
+
+def test_raw_line_of_an_archive_member_is_read_from_the_archive_again(tmp_path):
+    # The member's SHA-256 and its row's record id are computed here from the bytes put in the zip;
+    # a second member of another content under a wanted member's name would not be taken.
+    member = ("\r\n".join(LINES) + "\r\n").encode("utf-8")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("inner/users.csv", member)
+        z.writestr("other.csv", b"\xe5\xa7\x93\xe5\x90\x8d\r\nx\r\n")
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "seized.zip").write_bytes(buf.getvalue())
+    storage = LocalStorage(tmp_path / "home")
+    register_evidence(storage, "C1", "S1", str(src))
+    sha = hashlib.sha256(member).hexdigest()
+    wanted = [{"record_id": _record_id(sha, "", 3), "item_sha256": sha, "item_path": "seized.zip/inner/users.csv"},
+              {"record_id": _record_id("d" * 64, "", 2), "item_sha256": "d" * 64, "item_path": "seized.zip/other.csv"}]
+    got = raw_lines(storage, "C1", "S1", wanted, load_config().synonyms)
+    assert got == {wanted[0]["record_id"]: HOSTILE, wanted[1]["record_id"]: None}
+    assert (src / "seized.zip").read_bytes() == buf.getvalue()
 
 
 def test_hostile_raw_line_is_inert_on_the_page(tmp_path):
