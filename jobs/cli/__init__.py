@@ -87,6 +87,7 @@ def build_parser(*, raise_usage_errors: bool = False) -> argparse.ArgumentParser
     s.add_argument("--records", type=int, default=200_000, help="good rows to write, >= 1000 (default: %(default)s)")
     s.add_argument("--seed", type=int, default=20190412, help="seed of every random choice (default: %(default)s)")
     s.add_argument("--rar", action="store_true", help="deliver the headerless item inside a RAR archive (三要素.rar)")
+    s.add_argument("--access", action="store_true", help="deliver the XLS item's rows as an Access database (学生家长名单.mdb)")
     s.set_defaults(func=cmd_synth)
     helps = {"run": "run a seizure through the seizure_pipeline DAG (embedded, or through the REST API of CASEFILE_AIRFLOW_URL)",
              "rerun": "complete the seizure's last run: committed stages are kept, the failed one and those after it run again",

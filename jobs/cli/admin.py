@@ -50,7 +50,7 @@ def cmd_airflow_init(_: argparse.Namespace) -> int:
 def cmd_synth(args: argparse.Namespace) -> int:
     from jobs.synth import generate_seizure
 
-    truth = generate_seizure(Path(args.out), records=args.records, seed=args.seed, rar=args.rar)
+    truth = generate_seizure(Path(args.out), records=args.records, seed=args.seed, rar=args.rar, access=args.access)
     print(f"casefile: synthetic seizure in {Path(args.out) / 'evidence'}: {truth['raw_rows']:,} raw rows, "
           f"{truth['unique_records']:,} unique records; ground truth {Path(args.out) / 'ground_truth.json'}")
     return 0

@@ -9,7 +9,8 @@
     OUT/evidence/会员数据.zip        a zip holding ``会员数据/注册用户.csv`` (member name stored as GBK bytes
                                      without the UTF-8 flag): GB18030 CSV, a title line above the header
     OUT/evidence/学生家长名单.xls    legacy Excel 97-2003 (xlwt), several sheets (<= 65,535 data rows each),
-                                     mobile numbers as number cells (11 digits: exact in a double)
+                                     mobile numbers as number cells (11 digits: exact in a double);
+                                     with ``access=True`` 学生家长名单.mdb instead (Jet 4, one table a sheet)
     OUT/evidence/商城会员.sql        MySQL dump: CREATE TABLE + multi-row INSERTs, backslash escapes, NULLs
     OUT/evidence/三要素.txt          no header: name, ID number, mobile, tab separated, mixed CRLF/LF
     OUT/evidence/會員資料.csv        strict Big5, traditional headers 姓名/證件號碼/聯絡電話/電子信箱 (issue 12)
@@ -59,7 +60,7 @@ __all__ = ["generate_seizure"]
 log = logging.getLogger(__name__)
 
 
-def generate_seizure(out_dir: Path, *, records: int, seed: int, rar: bool = False) -> dict:
+def generate_seizure(out_dir: Path, *, records: int, seed: int, rar: bool = False, access: bool = False) -> dict:
     """Write a synthetic seizure under ``out_dir`` and return its ground truth.
 
     Writes ``out_dir/evidence/`` (the items named in ``jobs.synth.layout.ITEMS``), ``out_dir/ground_truth.json``
@@ -97,6 +98,10 @@ def generate_seizure(out_dir: Path, *, records: int, seed: int, rar: bool = Fals
         rar: deliver the headerless item ``三要素.txt`` inside ``三要素.rar`` (RAR 5, store, written by
             :mod:`jobs.synth.items.rar`; intake reads it with unar); its ground-truth ``path`` is then
             ``三要素.rar/三要素.txt`` and its rows the same bytes as without.
+        access: deliver the XLS item's rows as ``学生家长名单.mdb`` instead of ``学生家长名单.xls``: a
+            Jet 4 Access database written by :mod:`jobs.synth.items.access`, one table a sheet
+            (``第1页``...; intake reads it with mdbtools); its ground-truth ``path`` is then
+            ``学生家长名单.mdb`` and every count the same as without (``header_rows`` = tables = sheets).
 
     Returns:
         The ground truth, equal to the parsed ``ground_truth.json``.
@@ -111,7 +116,7 @@ def generate_seizure(out_dir: Path, *, records: int, seed: int, rar: bool = Fals
     out_dir = Path(out_dir)
     evidence = out_dir / EVIDENCE_DIR
     evidence.mkdir(parents=True, exist_ok=True)
-    truth = SeizureGenerator(records=records, seed=seed, rar=rar).write(evidence)
+    truth = SeizureGenerator(records=records, seed=seed, rar=rar, access=access).write(evidence)
     text = json.dumps(truth, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     part = out_dir / (GROUND_TRUTH_FILE + ".part")
     part.write_text(text, encoding="utf-8", newline="")

@@ -22,6 +22,7 @@ EXCHANGE_ITEM = "交换数据.jsonl"
 ZIP_ITEM = "会员数据.zip"
 ZIP_MEMBER = "会员数据/注册用户.csv"
 XLS_ITEM = "学生家长名单.xls"
+ACCESS_ITEM = "学生家长名单.mdb"  # the XLS item's rows as an Access database with ``access=True``
 SQL_ITEM = "商城会员.sql"
 HEADERLESS_ITEM = "三要素.txt"
 RAR_ITEM = "三要素.rar"  # the headerless item's container with ``rar=True`` (member: HEADERLESS_ITEM)

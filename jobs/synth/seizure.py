@@ -24,6 +24,7 @@ from jobs.synth.items.hotel import HotelItem
 from jobs.synth.items.others import SQL_DUMP_HEAD, HeaderlessItem, SqlItem, XlsItem, ZipItem
 from jobs.synth.items.rar import pack_as_rar
 from jobs.synth.layout import (
+    ACCESS_ITEM,
     BANK_HEADER,
     BANK_ITEM,
     BANK_SEPARATOR,
@@ -129,8 +130,8 @@ class SeizureGenerator:
         seed: seed of the Faker pools and of every random choice.
     """
 
-    def __init__(self, *, records: int, seed: int, rar: bool = False) -> None:
-        self.rar = rar
+    def __init__(self, *, records: int, seed: int, rar: bool = False, access: bool = False) -> None:
+        self.rar, self.access = rar, access
         self.st = SeizureState(records=records, seed=seed)
         self.persons = Persons(self.st)
         self.hotel = HotelItem(self.st, self.persons)  # draws the first hotel row id: keep it first
@@ -213,7 +214,8 @@ class SeizureGenerator:
                 fh.close()
             self.persons.linkage_out.close()
         self.zip.write(parts[ZIP_ITEM], "".join(line + "\r\n" for line in zip_lines).encode("gb18030"))
-        self.xls_sheets = self.xls.write(parts[XLS_ITEM], xls_rows)
+        # the XLS item, or with ``access`` the same rows as an Access database (one table a sheet)
+        self.xls_sheets = (self.xls.write_access if self.access else self.xls.write)(parts[XLS_ITEM], xls_rows)
         self.st.check_unique_keys()
         names = {item: item for item in ITEMS}
         if self.rar:  # the headerless item inside a RAR; its ground truth at the member's path
@@ -221,6 +223,9 @@ class SeizureGenerator:
             names[HEADERLESS_ITEM] = RAR_ITEM
             self.st.items[HEADERLESS_ITEM]["path"] = f"{RAR_ITEM}/{HEADERLESS_ITEM}"
             (evidence / HEADERLESS_ITEM).unlink(missing_ok=True)
+        if self.access:  # its ground truth at the database's path: intake reads it as one item
+            names[XLS_ITEM] = self.st.items[XLS_ITEM]["path"] = ACCESS_ITEM
+            (evidence / XLS_ITEM).unlink(missing_ok=True)
         for item in ITEMS:
             os.replace(parts[item], evidence / names[item])
         os.replace(linkage_part, evidence.parent / LINKAGE_TRUTH_FILE)

@@ -5,7 +5,8 @@
   ``malformed_junk_before_header``). Its ground-truth ``path`` is ``会员数据.zip/会员数据/注册用户.csv``
   (intake's member path).
 - ``学生家长名单.xls``: legacy Excel 97-2003 (xlwt), several sheets (<= 65,535 data rows each), mobile
-  numbers as number cells (11 digits: exact in a double).
+  numbers as number cells (11 digits: exact in a double). With ``access``: ``学生家长名单.mdb``, the same
+  rows as a Jet 4 Access database, one table a sheet (:mod:`jobs.synth.items.access`).
 - ``商城会员.sql``: MySQL dump, CREATE TABLE + multi-row INSERTs, backslash escapes, NULLs; tuples with
   a value missing (``malformed_sql_value_count``).
 - ``三要素.txt``: no header; name, ID number, mobile, tab separated, mixed CRLF/LF; lines with a field
@@ -130,34 +131,58 @@ class XlsItem:
             self.st.row_written(spec_key(rendered), {XLS_HEADER[4]: school_class})
             self.st.good_row(XLS_ITEM)
 
+    def sheets(self, rows: list) -> list[list]:
+        """``rows`` (from :meth:`chunk`) split into sheets: a new sheet when one holds ``rows_per_sheet``
+        data rows (blank rows stay with the rows before them) or 65,535 rows (BIFF8: 65,536 with the header)."""
+        sheets: list[list] = []
+        data_in_sheet = 0
+        for row in rows:
+            if not sheets or len(sheets[-1]) >= XLS_MAX_DATA_ROWS_PER_SHEET or (row is not None and data_in_sheet >= self.rows_per_sheet):
+                sheets.append([])
+                data_in_sheet = 0
+            sheets[-1].append(row)
+            data_in_sheet += row is not None
+        return sheets
+
     def write(self, part: Path, rows: list) -> int:
         """Write ``rows`` (from :meth:`chunk`) as an XLS workbook to ``part``; returns the number of sheets."""
         import xlwt
 
         book = xlwt.Workbook(encoding="utf-8")
         text = xlwt.easyxf(num_format_str="@")
-        sheets = 0
-        sheet = None
-        r = data_in_sheet = 0
-        for row in rows:
-            # a sheet holds at most 65,536 rows (BIFF8): the header, data rows and blank rows
-            if sheet is None or r >= XLS_MAX_DATA_ROWS_PER_SHEET + 1 or (row is not None and data_in_sheet >= self.rows_per_sheet):
-                sheets += 1
-                sheet = book.add_sheet(f"第{sheets}页")
-                for c, v in enumerate(XLS_HEADER):
-                    sheet.write(0, c, v, text)
-                r, data_in_sheet = 1, 0
-            if row is not None:
-                for c, v in enumerate(row):
+        sheets = self.sheets(rows)
+        for n, sheet_rows in enumerate(sheets, start=1):
+            sheet = book.add_sheet(f"第{n}页")
+            for c, v in enumerate(XLS_HEADER):
+                sheet.write(0, c, v, text)
+            for r, row in enumerate(sheet_rows, start=1):
+                for c, v in enumerate(row or ()):
                     if isinstance(v, float):
                         sheet.write(r, c, v)
                     elif v != "":
                         sheet.write(r, c, v, text)
-                data_in_sheet += 1
-            r += 1
         with open(part, "wb") as fh:
             book.save(fh)
-        return sheets
+        return len(sheets)
+
+    def write_access(self, part: Path, rows: list) -> int:
+        """Write ``rows`` (from :meth:`chunk`) as a Jet 4 Access database to ``part`` (issue 16): one
+        table a sheet of :meth:`sheets`, named as the sheet, the header's columns as TEXT and 住址 as
+        MEMO; every value text (a number cell's mobile number as its 11 digits), an empty cell NULL,
+        a blank row a row of NULLs. Returns the number of tables (one header line each for intake)."""
+        from jobs.synth.items.access import AccessColumn, AccessTable, write_mdb
+
+        def text(v: Any) -> str | None:
+            if isinstance(v, float):
+                return f"{v:.0f}"  # an 11-digit mobile number: exact in a double
+            return v or None
+
+        columns = [AccessColumn(h, kind="memo" if h == XLS_HEADER[ADDRESS] else "text") for h in XLS_HEADER]
+        tables = [AccessTable(f"第{n}页", columns, [[text(v) for v in row] if row is not None else [None] * len(columns)
+                                                    for row in sheet_rows])
+                  for n, sheet_rows in enumerate(self.sheets(rows), start=1)]
+        write_mdb(part, tables)
+        return len(tables)
 
 
 class SqlItem:
