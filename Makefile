@@ -12,10 +12,11 @@ export AIRFLOW_HOME ?= $(CASEFILE_HOME)/airflow
 RECORDS ?= 200000
 SEED ?= 20190412
 CASE ?= HG-2019-0412
-# The sample seizure holds a RAR item (三要素.rar; `make run SYNTH_FLAGS=` for the plain file).
-SYNTH_FLAGS ?= --rar
+# The sample seizure holds a RAR item (三要素.rar) and an Access item (学生家长名单.mdb); `make run
+# SYNTH_FLAGS=` for the plain TXT and XLS files.
+SYNTH_FLAGS ?= --rar --access
 # One seizure id per sample size, seed and container choice: the evidence store is write-once per path.
-SEIZURE ?= S01-n$(RECORDS)-s$(SEED)$(if $(SYNTH_FLAGS),-rar)
+SEIZURE ?= S01-n$(RECORDS)-s$(SEED)$(if $(findstring --rar,$(SYNTH_FLAGS)),-rar)$(if $(findstring --access,$(SYNTH_FLAGS)),-mdb)
 
 .PHONY: test-kill run test test-fast lint test-deployment install system-deps container-deps airflow-init bench fuzz screenshots clean
 
