@@ -1,16 +1,18 @@
 """Access databases in a seizure (jobs.intake.formats.access, mdbtools).
 
-No writer of Access files is available here (no Jackcess in Debian, Maven not reachable, no Python
-writer on PyPI), so no database with rows is generated: these tests cover what can be shown
-without one. An Access file is told by its header (``Standard Jet DB`` / ``Standard ACE DB`` at
-offset 4) under any name; a damaged one is refused; the tools missing refuse it
-``reader_unavailable``; and the limits every tool run is under are real: stand-in tools (small
-scripts put first on ``PATH``) that hang, allocate or write are stopped by them.
+Databases with rows are written by the generator's Jet 4 writer (jobs.synth.items.access, itself
+checked with mdbtools and access-parser in test_synth_access.py) and read through intake whole:
+records, locators (table, row), ledger, items register; the expected values are those written. An
+Access file is told by its header (``Standard Jet DB`` / ``Standard ACE DB`` at offset 4) under any
+name; a damaged one is refused; the tools missing refuse it ``reader_unavailable``; and the limits
+every tool run is under are real: stand-in tools (small scripts put first on ``PATH``) that hang,
+allocate or write are stopped by them.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -21,6 +23,7 @@ from factories import run_intake
 from jobs.intake.formats import access
 from jobs.intake.formats.rows import ItemStats
 from jobs.intake.refusals import ItemRefused
+from jobs.synth.items.access import AccessColumn, AccessTable, mdb_bytes
 
 # A Jet 4 header start (version byte 1 at offset 20) with nothing valid after it.
 DAMAGED = b"\x00\x01\x00\x00Standard Jet DB\x00\x01" + bytes(range(256)) * 16
@@ -28,7 +31,10 @@ ACE = b"\x00\x01\x00\x00Standard ACE DB\x00\x02" + b"\x00" * 4000
 OK_CSV = "姓名,手机号\n赵六,13912345670\n".encode("utf-8")
 
 
-@pytest.mark.skipif(shutil.which("mdb-tables") is None, reason="mdbtools not installed (make system-deps)")
+needs_mdbtools = pytest.mark.skipif(shutil.which("mdb-tables") is None, reason="mdbtools not installed (make system-deps)")
+
+
+@needs_mdbtools
 def test_damaged_access_files_refused_under_any_name(tmp_path):
     items, entries, raw, _, refusals = run_intake(tmp_path, {"a.mdb": DAMAGED, "b.dat": ACE, "ok.csv": OK_CSV})
     assert [(r["path"], r["refusal_reason"], r["refusal_detail"]) for r in refusals] == [
@@ -158,3 +164,44 @@ else:
         ("人员", 1, "张三", "11010519491231002X", "013912345678"), ("人员", 2, '李"四', None, "139")]
     assert _refusal(tmp_path / "again", monkeypatch, body.replace("COUNT", "3")) == (
         "unreadable_item: rows read differ from mdb-count")
+
+
+def _raw(raw):
+    return [(r["item_path"], r["sheet"], r["line_number"], r["byte_offset"], r["name_raw"], r["id_number_raw"],
+             r["phone_raw"], r["address_raw"], json.loads(r["extra"] or "{}")) for r in raw]
+
+
+@needs_mdbtools
+def test_generated_database_read_whole_through_intake(tmp_path):
+    person = [AccessColumn("姓名", length=10), AccessColumn("身份证号", length=18), AccessColumn("手机号", length=11),
+              AccessColumn("地址", kind="memo"), AccessColumn("班级", length=10)]
+    long_address = "广东省深圳市南山区" + "科技园路" * 100  # 409 characters: on an LVAL page
+    data = mdb_bytes([
+        AccessTable("家长", person, [
+            ("张三", "11010519491231002X", "01391234567", "北京市朝阳区", "3年级2班"),
+            (None, None, None, None, None),  # a row of NULLs: a blank row
+            ("李四", "000123", "13912345678", long_address, ""),  # an empty text is missing, as NULL
+            ("王五", "440301199001011234", None, None, None)]),
+        AccessTable("空表", [AccessColumn("姓名")], []),
+        AccessTable("电话", [AccessColumn("手机号", length=11)], [("13800000000",)])])
+    items, entries, raw, quarantine, refusals = run_intake(tmp_path, {"名单.mdb": data})
+
+    assert refusals == [] and quarantine == []
+    e = items["名单.mdb"]
+    assert (e["sha256"], e["bytes"]) == (hashlib.sha256(data).hexdigest(), len(data))
+    assert (e["format"], e["encoding"], e["encoding_detected"]) == ("access", "utf-16-le", "Jet 4 / ACE: Unicode")
+    assert e["sheets"] == ["家长", "空表", "电话"]
+    assert e["headers"] == {"家长": ["姓名", "身份证号", "手机号", "地址", "班级"], "空表": ["姓名"], "电话": ["手机号"]}
+    # one header line a table, one line a row: 3 + 4 + 0 + 1
+    assert (e["physical_lines"], e["header_rows"], e["rows_read"], e["blank_lines"], e["records"], e["rows_quarantined"]) == (
+        8, 3, 4, 1, 4, 0)
+    assert e["line_ledger"] == {"physical_lines": 8, "accounted": 8, "balanced": True,
+                                "rule": "physical_lines = rows_read + header_rows + blank_lines + continuation_lines"}
+    assert _raw(raw) == [
+        ("名单.mdb", "家长", 1, None, "张三", "11010519491231002X", "01391234567", "北京市朝阳区", {"班级": "3年级2班"}),
+        ("名单.mdb", "家长", 3, None, "李四", "000123", "13912345678", long_address, {"班级": None}),
+        ("名单.mdb", "家长", 4, None, "王五", "440301199001011234", None, None, {"班级": None}),
+        ("名单.mdb", "电话", 1, None, None, None, "13800000000", None, {})]
+    assert e["column_mapping"]["家长"] == {"姓名": "name", "身份证号": "id_number", "手机号": "phone", "地址": "address",
+                                        "班级": "extra"}
+    assert entries == [e]  # the items register: this one item
