@@ -127,6 +127,38 @@ class WorkbookLimits:
 
 
 @dataclass(frozen=True)
+class AccessLimits:
+    """Limits of each mdbtools run on an Access database (``pipeline.yaml`` ``intake.access``;
+    :mod:`jobs.intake.formats.access`). The file is hostile (DOMAIN.md §5): a run beyond a limit is
+    killed or stopped and the item refused ``unreadable_item`` (``mdb-export: timeout``, ``signal 9``,
+    ``output too large``...), never partly used.
+
+    Attributes:
+        timeout_seconds: wall-clock seconds of one tool run, after which it is killed.
+        cpu_seconds: CPU seconds of one tool run (``RLIMIT_CPU``).
+        memory_bytes: address space of one tool run (``RLIMIT_AS``).
+        max_output_bytes: bytes one tool run may print (a table's CSV) before it is stopped.
+    """
+
+    timeout_seconds: float = 300.0
+    cpu_seconds: int = 300
+    memory_bytes: int = 2 << 30
+    max_output_bytes: int = 8 << 30
+
+    def __post_init__(self) -> None:
+        for key in ("timeout_seconds", "cpu_seconds", "memory_bytes", "max_output_bytes"):
+            if getattr(self, key) <= 0:
+                raise ConfigError(f"pipeline.yaml: intake.access.{key} must be > 0")
+
+    @staticmethod
+    def from_dict(data: Mapping[str, Any] | None) -> "AccessLimits":
+        """Raises:
+            ConfigError: an unknown key, a value that is not a number or not > 0.
+        """
+        return _numeric_limits(AccessLimits, data, "pipeline.yaml: intake.access")
+
+
+@dataclass(frozen=True)
 class IntakeSettings:
     """How tabular items are read (``pipeline.yaml`` ``intake``; ``jobs.intake.parsers``, ``columns``).
 
@@ -141,6 +173,7 @@ class IntakeSettings:
             items beyond it are refused (``too_many_items``).
         archives: the archive limits.
         workbooks: the XLSX limits.
+        access: the limits of each mdbtools run on an Access database.
     """
 
     header_search_rows: int = 50
@@ -150,6 +183,7 @@ class IntakeSettings:
     max_items: int = 10000
     archives: ArchiveLimits = field(default_factory=ArchiveLimits)
     workbooks: WorkbookLimits = field(default_factory=WorkbookLimits)
+    access: AccessLimits = field(default_factory=AccessLimits)
 
     def __post_init__(self) -> None:
         if not 0 < self.infer_min_share <= 1:
@@ -166,11 +200,12 @@ class IntakeSettings:
         given = _known(data, _names(IntakeSettings), "pipeline.yaml: intake")
         archives = ArchiveLimits.from_dict(given.pop("archives", None))
         workbooks = WorkbookLimits.from_dict(given.pop("workbooks", None))
+        access = AccessLimits.from_dict(given.pop("access", None))
         try:
             scalars = {k: type(getattr(IntakeSettings, k))(v) for k, v in given.items()}
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"pipeline.yaml: intake: {exc}") from exc
-        return IntakeSettings(**scalars, archives=archives, workbooks=workbooks)
+        return IntakeSettings(**scalars, archives=archives, workbooks=workbooks, access=access)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict (the parser options read it; the intake manifest records it)."""

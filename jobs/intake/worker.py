@@ -60,6 +60,7 @@ def parse_options(synonyms: Mapping[str, Iterable[str]], settings: Mapping[str, 
         max_quoted_lines=intake.max_quoted_lines,
         infer_sample_rows=intake.infer_sample_rows,
         infer_min_share=intake.infer_min_share,
+        access=intake.access,
     )
 
 

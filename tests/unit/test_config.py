@@ -11,6 +11,7 @@ import pytest
 
 from jobs.common.config import (
     OUTPUT_SECTIONS,
+    AccessLimits,
     ArchiveLimits,
     Config,
     Counting,
@@ -69,7 +70,9 @@ def test_typed_sections_hold_the_yaml_values():
                                       archives=ArchiveLimits(max_depth=4, max_members=10_000, max_member_bytes=8 << 30,
                                                              max_total_bytes=32 << 30, max_ratio=200.0, ratio_floor_bytes=1 << 20),
                                       workbooks=WorkbookLimits(max_part_bytes=1 << 30, max_total_bytes=4 << 30, max_ratio=200.0,
-                                                               ratio_floor_bytes=1 << 20))
+                                                               ratio_floor_bytes=1 << 20),
+                                      access=AccessLimits(timeout_seconds=300.0, cpu_seconds=300, memory_bytes=2 << 30,
+                                                          max_output_bytes=8 << 30))
     assert c.normalize.name_protected_chars == ("於", "乾", "昇", "陞", "氾", "麴", "逕")
     # GA/T 517-2004 document codes as configs/pipeline.yaml writes them: 111 居民身份证, 414 普通护照, 511 台胞证
     codes = dict(c.normalize.document_type_codes)

@@ -20,8 +20,9 @@ from pathlib import Path
 import pytest
 from factories import run_intake
 
+from jobs.common.config import AccessLimits
 from jobs.intake.formats import access
-from jobs.intake.formats.rows import ItemStats
+from jobs.intake.formats.rows import ItemStats, ParseOptions
 from jobs.intake.refusals import ItemRefused
 from jobs.synth.items.access import AccessColumn, AccessTable, mdb_bytes
 
@@ -63,25 +64,44 @@ def _stand_in(folder: Path, body: str) -> None:
         p.chmod(0o755)
 
 
-def _refusal(tmp_path, monkeypatch, body: str, timeout: float = 30) -> str:
+def _refusal(tmp_path, monkeypatch, body: str, **limits) -> str:
     _stand_in(tmp_path / "bin", body)
     monkeypatch.setenv("PATH", str(tmp_path / "bin"))
     db = tmp_path / "x.mdb"
     db.write_bytes(ACE)
     with pytest.raises(ItemRefused) as exc:
-        list(access.parse_access(db, ItemStats(), timeout=timeout))
+        list(access.parse_access(db, ItemStats(), ParseOptions(access=AccessLimits(**{"timeout_seconds": 30, **limits}))))
     return f"{exc.value.reason}: {exc.value.detail}"
 
 
 def test_a_hanging_tool_is_killed_at_the_timeout(tmp_path, monkeypatch):
-    assert _refusal(tmp_path, monkeypatch, "time.sleep(60)", timeout=1) == "unreadable_item: mdb-tables: timeout"
+    assert _refusal(tmp_path, monkeypatch, "time.sleep(60)", timeout_seconds=1) == "unreadable_item: mdb-tables: timeout"
 
 
 def test_a_tool_cannot_take_more_memory_than_its_limit(tmp_path, monkeypatch):
     # 3 GiB is more than the address-space limit (2 GiB): MemoryError, exit 1. Without the limit the
     # allocation succeeds (calloc'd pages are not touched) and the script exits 0.
-    monkeypatch.setattr(access, "MEMORY_BYTES", 2 << 30)
-    assert _refusal(tmp_path, monkeypatch, "b = bytearray(3 << 30)") == "unreadable_item: mdb-tables: exit 1"
+    assert _refusal(tmp_path, monkeypatch, "b = bytearray(3 << 30)", memory_bytes=2 << 30) == (
+        "unreadable_item: mdb-tables: exit 1")
+
+
+def test_a_tool_that_prints_more_than_its_limit_is_stopped(tmp_path, monkeypatch):
+    # 1 MiB of table names against a 64 KiB cap; without the cap the stand-in exits 0.
+    body = "sys.stdout.write(('t' * 1023 + '\\n') * 1024)"
+    assert _refusal(tmp_path, monkeypatch, body, max_output_bytes=64 << 10) == "unreadable_item: mdb-tables: output too large"
+
+
+@needs_mdbtools
+def test_the_limits_come_from_the_intake_settings(tmp_path):
+    # intake.access of configs/pipeline.yaml, as the intake stage passes it: table u's CSV is 130
+    # bytes of UTF-8 (header 7, one quoted row of 40 characters 123), more than a 40-byte cap; t's is
+    # 25 and mdb-tables / mdb-count print 4 and 2. Nothing of the item is used.
+    data = mdb_bytes([AccessTable("t", [AccessColumn("姓名")], [("张三",), ("李四",)]),
+                      AccessTable("u", [AccessColumn("姓名")], [("王五" * 20,)])])
+    _, _, raw, _, refusals = run_intake(tmp_path / "a", {"a.mdb": data}, settings={"access": {"max_output_bytes": 40}})
+    assert [(r["path"], r["refusal_detail"]) for r in refusals] == [("a.mdb", "mdb-export: output too large")]
+    _, _, raw, _, refusals = run_intake(tmp_path / "b", {"a.mdb": data}, settings={"access": {"max_output_bytes": 400}})
+    assert refusals == [] and [r["name_raw"] for r in raw] == ["张三", "李四", "王五" * 20]
 
 
 def test_a_tool_cannot_write_a_file(tmp_path, monkeypatch):

@@ -9,7 +9,9 @@ without releases since 2025-01), so the tools do the reading, and since the file
 
 - ``RLIMIT_AS`` (address space), ``RLIMIT_CPU``, ``RLIMIT_FSIZE = 0`` (it cannot write a file),
   ``RLIMIT_NOFILE``, ``RLIMIT_CORE = 0``, an empty environment but ``LC_ALL=C.UTF-8`` and
-  ``MDB_JET3_CHARSET``, standard input closed, a wall-clock timeout after which it is killed;
+  ``MDB_JET3_CHARSET``, standard input closed, a wall-clock timeout after which it is killed, and
+  at most so many bytes of output (the address space, CPU, timeout and output limits are
+  ``intake.access`` of configs/pipeline.yaml, :class:`jobs.common.config.AccessLimits`);
 - its standard error is discarded (it may quote bytes of the file, which must not reach a log);
 - a tool that fails, is killed or times out refuses the item ``unreadable_item`` with the tool and
   what happened (``mdb-export: timeout``); the tools missing refuse it ``reader_unavailable``
@@ -29,12 +31,14 @@ Ledger: one header line per table plus one line per row, ``physical_lines = rows
 header_rows + blank_lines``; each table's rows are checked against ``mdb-count``.
 
 No writer of Access files exists in the registries this project uses (no Jackcess in Debian, no
-Python writer on PyPI), so the tests cover the refusals and the limits, not a generated database.
+Python writer on PyPI); the tests' databases come from the generator's own Jet 4 writer
+(:mod:`jobs.synth.items.access`), itself checked with mdbtools and ``access-parser``.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import resource
 import shutil
@@ -43,6 +47,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+from jobs.common.config import AccessLimits
 from jobs.intake.formats.rows import DEFAULT_OPTIONS, ItemStats, ParsedRow, ParseOptions
 from jobs.intake.formats.tabular import LogicalRow, tabular_rows
 from jobs.intake.refusals import READER_UNAVAILABLE, UNREADABLE_ITEM, ItemRefused
@@ -50,10 +55,6 @@ from jobs.intake.refusals import READER_UNAVAILABLE, UNREADABLE_ITEM, ItemRefuse
 #: Bytes 4–19 of an Access file: Jet (``.mdb``) or ACE (``.accdb``) (the Jet file header).
 ACCESS_MAGICS = frozenset({b"Standard Jet DB\x00", b"Standard ACE DB\x00"})
 TOOLS = ("mdb-tables", "mdb-count", "mdb-export")
-#: Limits of each tool run (the file is hostile): wall-clock seconds, CPU seconds, address space.
-TIMEOUT_SECONDS = 300
-CPU_SECONDS = 300
-MEMORY_BYTES = 2 << 30
 #: Jet 3 text of a file that declares no code page (Chinese Windows).
 JET3_CHARSET = "CP936"
 _JET_MASK_KEY = (0x6B39DAC7).to_bytes(4, "little")
@@ -80,36 +81,57 @@ def jet3_code_page(head: bytes) -> tuple[str, bool] | None:
     return (f"CP{code}", True) if code else (JET3_CHARSET, False)
 
 
-def _limit_child() -> None:  # pragma: no cover - runs in the child between fork and exec
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
-    resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
+def _limit_child(limits: AccessLimits) -> None:  # pragma: no cover - runs in the child between fork and exec
+    resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+    resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds))
     resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
     resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-def _run(args: list[str], timeout: float, charset: str = JET3_CHARSET) -> Iterator[str]:
-    """The tool's standard output, line by line (UTF-8, newlines kept), under the limits above.
+class _Capped(io.RawIOBase):
+    """A pipe read through a byte count: more than ``cap`` bytes refuse the item."""
+
+    def __init__(self, pipe, cap: int, tool: str) -> None:
+        self._pipe, self._left, self._tool = pipe, cap, tool
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self._pipe.read1(len(buffer))
+        self._left -= len(data)
+        if self._left < 0:
+            raise ItemRefused(UNREADABLE_ITEM, f"{self._tool}: output too large")
+        buffer[:len(data)] = data
+        return len(data)
+
+
+def _run(args: list[str], limits: AccessLimits, charset: str = JET3_CHARSET) -> Iterator[str]:
+    """The tool's standard output, line by line (UTF-8, newlines kept), under ``limits``.
 
     Raises:
-        ItemRefused: ``unreadable_item`` when the tool exits non-zero, is killed or times out.
+        ItemRefused: ``unreadable_item`` when the tool exits non-zero, is killed, times out or
+            prints more than ``limits.max_output_bytes``.
     """
     tool = args[0]
     env = {"LC_ALL": "C.UTF-8", "MDB_JET3_CHARSET": charset}
     proc = subprocess.Popen([shutil.which(tool) or tool, *args[1:]], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, env=env, preexec_fn=_limit_child, close_fds=True)
+                            stderr=subprocess.DEVNULL, env=env, preexec_fn=functools.partial(_limit_child, limits),
+                            close_fds=True)
     timed_out = threading.Event()
 
     def kill() -> None:
         timed_out.set()
         proc.kill()
 
-    timer = threading.Timer(timeout, kill)
+    timer = threading.Timer(limits.timeout_seconds, kill)
     timer.start()
     try:
         assert proc.stdout is not None
+        counted = io.BufferedReader(_Capped(proc.stdout, limits.max_output_bytes, tool))
         # newline="" keeps a CR or LF inside a quoted field for the csv reader.
-        yield from io.TextIOWrapper(proc.stdout, encoding="utf-8", errors="strict", newline="")
+        yield from io.TextIOWrapper(counted, encoding="utf-8", errors="strict", newline="")
         code = proc.wait()
     except UnicodeDecodeError:
         proc.kill()
@@ -128,18 +150,18 @@ def _run(args: list[str], timeout: float, charset: str = JET3_CHARSET) -> Iterat
         raise ItemRefused(UNREADABLE_ITEM, f"{tool}: exit {code}")
 
 
-def access_tables(path: Path, timeout: float = TIMEOUT_SECONDS, charset: str = JET3_CHARSET) -> list[str]:
+def access_tables(path: Path, limits: AccessLimits = DEFAULT_OPTIONS.access, charset: str = JET3_CHARSET) -> list[str]:
     """The user tables of the database, in mdb-tables' order (its catalogue's order)."""
-    return [line.rstrip("\r\n") for line in _run(["mdb-tables", "-1", str(path)], timeout, charset) if line.strip()]
+    return [line.rstrip("\r\n") for line in _run(["mdb-tables", "-1", str(path)], limits, charset) if line.strip()]
 
 
-def parse_access(path: Path, stats: ItemStats, options: ParseOptions = DEFAULT_OPTIONS,
-                 timeout: float = TIMEOUT_SECONDS) -> Iterator[ParsedRow]:
-    """Rows of every user table of an Access database (see the module docstring).
+def parse_access(path: Path, stats: ItemStats, options: ParseOptions = DEFAULT_OPTIONS) -> Iterator[ParsedRow]:
+    """Rows of every user table of an Access database (see the module docstring), each tool run
+    under ``options.access``.
 
     Raises:
         ItemRefused: ``reader_unavailable`` (mdbtools not installed), ``unreadable_item`` (a tool
-            failed, was killed or timed out; a table whose rows differ from ``mdb-count``).
+            failed, was killed, timed out or printed too much; a table whose rows differ from ``mdb-count``).
     """
     with open(path, "rb") as fh:
         jet3 = jet3_code_page(fh.read(0x100))
@@ -152,13 +174,14 @@ def parse_access(path: Path, stats: ItemStats, options: ParseOptions = DEFAULT_O
         stats.encoding_detected = "Jet 3: declared" if jet3[1] else f"Jet 3: undeclared, {JET3_CHARSET} assumed"
     if any(shutil.which(t) is None for t in TOOLS):
         raise ItemRefused(READER_UNAVAILABLE, "mdbtools")
-    for name in access_tables(path, timeout, charset):
-        expected_text = "".join(_run(["mdb-count", str(path), name], timeout, charset)).strip()
+    for name in access_tables(path, options.access, charset):
+        expected_text = "".join(_run(["mdb-count", str(path), name], options.access, charset)).strip()
         if not expected_text.isdigit():
             raise ItemRefused(UNREADABLE_ITEM, "mdb-count: not a number")
         expected = int(expected_text)
         stats.sheets.append(name)
-        lines = _run(["mdb-export", "-b", "hex", "-D", "%Y-%m-%d", "-T", "%Y-%m-%d %H:%M:%S", str(path), name], timeout, charset)
+        lines = _run(["mdb-export", "-b", "hex", "-D", "%Y-%m-%d", "-T", "%Y-%m-%d %H:%M:%S", str(path), name], options.access,
+                     charset)
 
         def events(lines=lines) -> Iterator[LogicalRow]:
             reader = csv.reader(lines, strict=True)

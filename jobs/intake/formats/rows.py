@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from jobs.common.config import IntakeSettings
+from jobs.common.config import AccessLimits, IntakeSettings
 from jobs.intake.columns import header_key
 
 # Reason codes of rows that cannot be used (quarantine.csv).
@@ -66,6 +66,7 @@ class ParseOptions:
         max_quoted_lines: physical lines one quoted field may span before it is called unbalanced.
         infer_sample_rows: rows sampled to infer the fields of a headerless table.
         infer_min_share: least share of a column's values that must match a content rule.
+        access: the limits of each mdbtools run (Access databases).
     """
 
     # One default per setting: the field defaults of jobs.common.config.IntakeSettings.
@@ -74,6 +75,7 @@ class ParseOptions:
     max_quoted_lines: int = IntakeSettings.max_quoted_lines
     infer_sample_rows: int = IntakeSettings.infer_sample_rows
     infer_min_share: float = IntakeSettings.infer_min_share
+    access: AccessLimits = AccessLimits()
 
     def known(self, cell: str | None) -> bool:
         return cell is not None and header_key(cell) in self.header_names

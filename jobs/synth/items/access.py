@@ -337,7 +337,7 @@ def mdb_bytes(tables: Sequence[AccessTable]) -> bytes:
     if len({t.name.casefold() for t in tables}) != len(tables) or any(t.name.casefold() == "msysobjects" for t in tables):
         raise ValueError("table names must be distinct and not MSysObjects")
     pages = _Pages()
-    for number in (0, 1, 2):  # header, usage maps, MSysObjects' definition
+    for _ in range(3):  # header, usage maps, MSysObjects' definition
         pages.alloc()
     pages.put(0, _header_page())
     maps: list[bytes] = [b""]  # row 0: the global map, filled in last
