@@ -788,5 +788,6 @@ def test_the_make_run_default_size_generates(tmp_path):
     make = (Path(__file__).resolve().parents[2] / "Makefile").read_text(encoding="utf-8")
     records = int(re.search(r"^RECORDS \?= (\d+)$", make, re.M).group(1))
     seed = int(re.search(r"^SEED \?= (\d+)$", make, re.M).group(1))
-    truth = generate_seizure(tmp_path, records=records, seed=seed)
+    flags = re.search(r"^SYNTH_FLAGS \?= (.*)$", make, re.M).group(1).split()  # the containers, e.g. --rar --access
+    truth = generate_seizure(tmp_path, records=records, seed=seed, **{f.removeprefix("--"): True for f in flags})
     assert truth["records"] == records
