@@ -90,3 +90,31 @@ def run_intake(tmp_path: Path, files: dict[str, bytes], *, synonyms: dict[str, l
     raw = read_parts(out / "raw_records") if items else []
     quarantine = read_parts(out / "quarantine") if items else []
     return IntakeResult({e["path"]: e for e in evidence_items}, evidence_items, raw, quarantine, refusals)
+
+
+@dataclass(frozen=True)
+class SeizurePair:
+    """One seed generated plainly and with one item in another container (``generate_seizure``'s
+    ``rar=True`` / ``access=True``): both ground truths and both evidence folders' files (name → bytes)."""
+
+    plain: dict[str, Any]
+    packed: dict[str, Any]
+    files_plain: dict[str, bytes]
+    files_packed: dict[str, bytes]
+    evidence_plain: Path
+    evidence_packed: Path
+
+
+def seizure_with_and_without(tmp_path: Path, option: str, plain_name: str, packed_name: str) -> SeizurePair:
+    """Generate 1,000 records with seed 5 without and with ``option``; checks that only ``plain_name``
+    became ``packed_name`` and that every other file is byte-identical."""
+    from jobs.synth import generate_seizure
+
+    plain = generate_seizure(tmp_path / "plain", records=1000, seed=5)
+    packed = generate_seizure(tmp_path / option, records=1000, seed=5, **{option: True})
+    ev_plain, ev_packed = tmp_path / "plain" / "evidence", tmp_path / option / "evidence"
+    files_plain = {p.name: p.read_bytes() for p in ev_plain.iterdir()}
+    files_packed = {p.name: p.read_bytes() for p in ev_packed.iterdir()}
+    assert set(files_packed) == set(files_plain) - {plain_name} | {packed_name}
+    assert all(files_packed[name] == data for name, data in files_plain.items() if name != plain_name)
+    return SeizurePair(plain, packed, files_plain, files_packed, ev_plain, ev_packed)

@@ -18,7 +18,7 @@ import subprocess
 import pytest
 import xlrd
 from access_parser import AccessParser
-from factories import run_intake
+from factories import run_intake, seizure_with_and_without
 
 from jobs.common.config import load_config
 from jobs.synth import generate_seizure
@@ -41,13 +41,8 @@ def _xls_sheets(path) -> dict[str, list[list[str | None]]]:
 
 @pytest.mark.skipif(shutil.which("mdb-export") is None, reason="mdbtools not installed (make system-deps)")
 def test_generated_access_item_holds_the_xls_rows_with_their_ground_truth(tmp_path):
-    plain = generate_seizure(tmp_path / "plain", records=1000, seed=5)
-    packed = generate_seizure(tmp_path / "mdb", records=1000, seed=5, access=True)
-    ev_plain, ev_mdb = tmp_path / "plain" / "evidence", tmp_path / "mdb" / "evidence"
-    files_plain = {p.name: p.read_bytes() for p in ev_plain.iterdir()}
-    files_mdb = {p.name: p.read_bytes() for p in ev_mdb.iterdir()}
-    assert set(files_mdb) == set(files_plain) - {XLS} | {MDB}
-    assert all(files_mdb[name] == data for name, data in files_plain.items() if name != XLS)
+    pair = seizure_with_and_without(tmp_path, "access", XLS, MDB)
+    plain, packed, files_mdb, ev_plain, ev_mdb = pair.plain, pair.packed, pair.files_packed, pair.evidence_plain, pair.evidence_packed
 
     sheets = _xls_sheets(ev_plain / XLS)
     assert len(sheets) >= 2

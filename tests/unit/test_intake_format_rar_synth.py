@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 
 import libarchive
-from factories import run_intake
+from factories import run_intake, seizure_with_and_without
 
 from jobs.common.config import load_config
 from jobs.synth import generate_seizure
@@ -21,13 +21,8 @@ TXT, RAR = "三要素.txt", "三要素.rar"
 
 
 def test_generated_rar_item_holds_the_plain_item_with_its_ground_truth(tmp_path):
-    plain = generate_seizure(tmp_path / "plain", records=1000, seed=5)
-    packed = generate_seizure(tmp_path / "rar", records=1000, seed=5, rar=True)
-    ev_plain, ev_rar = tmp_path / "plain" / "evidence", tmp_path / "rar" / "evidence"
-    files_plain = {p.name: p.read_bytes() for p in ev_plain.iterdir()}
-    files_rar = {p.name: p.read_bytes() for p in ev_rar.iterdir()}
-    assert set(files_rar) == set(files_plain) - {TXT} | {RAR}
-    assert all(files_rar[name] == data for name, data in files_plain.items() if name != TXT)
+    pair = seizure_with_and_without(tmp_path, "rar", TXT, RAR)
+    plain, packed, files_plain, files_rar, ev_rar = pair.plain, pair.packed, pair.files_plain, pair.files_packed, pair.evidence_packed
 
     with libarchive.file_reader(str(ev_rar / RAR)) as archive:
         members = [(e.pathname, b"".join(e.get_blocks())) for e in archive]
