@@ -7,6 +7,13 @@ import os
 import pytest
 
 os.environ.setdefault("PYARROW_IGNORE_TIMEZONE", "1")
+#: Every JVM the tests start as a stage (spark-submit of jobs/<stage>/job.py, under Airflow or not, and
+#: the deployment's Spark standalone) runs seconds on a few thousand rows: there the C2 compiler's
+#: threads cost more CPU than its code gains. C1 only cut normalize's CPU from 135 to 99 and from 130 to
+#: 98 CPU-s on a 1,000-record seizure (two A/B pairs, 2026-12-03, bench/results/test_jvm_c1_2026-12-03.json).
+#: The JIT changes speed, never results. The shared SparkSession below is long-lived and keeps C2.
+JVM_TEST_OPTIONS = "-XX:TieredStopAtLevel=1"
+os.environ.setdefault("JAVA_TOOL_OPTIONS", JVM_TEST_OPTIONS)
 
 
 @pytest.fixture(scope="session")
@@ -15,7 +22,12 @@ def spark():
 
     # 3 GB driver heap: one JVM serves every Spark test of the session, and with Spark's default 1 GB
     # it ran out of heap three-quarters through the unit tier (clean-clone CI, 2026-12-03).
-    session = get_spark("casefile-tests", master="local[2]", conf={"spark.sql.shuffle.partitions": "2", "spark.driver.memory": "3g"})
+    tool_options = os.environ.pop("JAVA_TOOL_OPTIONS", None)  # this JVM serves the whole session: C2 pays
+    try:
+        session = get_spark("casefile-tests", master="local[2]", conf={"spark.sql.shuffle.partitions": "2", "spark.driver.memory": "3g"})
+    finally:
+        if tool_options is not None:
+            os.environ["JAVA_TOOL_OPTIONS"] = tool_options
     yield session
     session.stop()
 
