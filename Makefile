@@ -79,9 +79,10 @@ lint: $(STAMP)
 test-deployment: airflow-init system-deps
 	$(PY) -m pytest -q -m deployment tests/integration/test_deployment.py
 
-# SIGKILL a stage's driver mid-write and rerun it (slow; opt-in, see tests/integration/test_kill_rerun.py).
+# SIGKILL a stage's driver mid-write and rerun it, alone (it is part of `make test` too;
+# tests/integration/test_kill_rerun.py).
 test-kill: $(STAMP)
-	CASEFILE_KILL_TEST=1 $(PY) -m pytest -q tests/integration/test_kill_rerun.py
+	$(PY) -m pytest -q tests/integration/test_kill_rerun.py
 
 # The intake parsers' fuzzer for longer than the few seconds make test gives it (FUZZ_SECONDS).
 FUZZ_SECONDS ?= 300

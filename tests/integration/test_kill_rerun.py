@@ -35,9 +35,8 @@ import pytest
 from jobs.common.config import REPO_ROOT
 from jobs.common.paths import run_key
 
-# Opt-in (`make test-kill`): 6 min on an idle machine, about 25 under load.
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(os.environ.get("CASEFILE_KILL_TEST") != "1",
-                                                   reason="opt-in: make test-kill (CASEFILE_KILL_TEST=1)")]
+# Part of `make test` (and CI); `make test-kill` runs it alone. 5 min on an idle machine.
+pytestmark = [pytest.mark.slow]
 
 CASE, SEIZURE, RUN_ID = "KILL-2026-0001", "S01", "manual__2026-01-01T00:00:00+00:00"
 RUN = run_key(RUN_ID)
