@@ -279,9 +279,12 @@ def test_sql_ledger_does_not_balance_when_lines_are_swallowed(tmp_path, monkeypa
     path = tmp_path / "d.sql"
     path.write_text("INSERT INTO t VALUES\n(1,'a'),\n(2,'b'),\n(3,'c');\n", encoding="utf-8")
     real = sql.parse_tuples
+    calls = []
 
-    def loses_the_rest(text, pos):  # a parser bug: stops after the first tuple
-        yield next(real(text, pos))
+    def loses_the_rest(text, pos, final=True):  # a parser bug: reads the first tuple, then nothing
+        calls.append(pos)
+        if len(calls) == 1:
+            yield next(real(text, pos, final))
 
     monkeypatch.setattr(sql, "parse_tuples", loses_the_rest)
     stats = ItemStats()
