@@ -29,7 +29,7 @@ from jobs.export.i18n import Catalog
 from jobs.export.pages import render_summary, render_validation
 from jobs.export.summary import bound_summaries, category_summary, count_statement, headline_tier
 from jobs.export.workbook import validation_rows, write_workbook
-from jobs.intake.evidence import bundle_custody_files
+from jobs.intake.evidence import REGISTER, bundle_custody_files, run_register_bytes
 from jobs.review.custody import applied_decisions, bundle_keys, log_head_sha256, review_manifest_section
 from jobs.review.decisions import DecisionLog
 from jobs.review.report import review_summary, unreviewed_link_gain, write_review_csv
@@ -91,7 +91,10 @@ class ExportStage(Stage):
         for stage in ("intake", "normalize", "deduplicate"):
             for key in run.storage.list("work", f"{paths.stage_data(run.ctx, stage)}/validation"):
                 (out / "validation" / Path(key).name).write_bytes(run.storage.read_bytes("work", key))
-        bundle_custody_files(run.storage, run.ctx.case_id, run.ctx.seizure_id, out)  # issue 13: sealed by manifest.json and SHA256SUMS
+        # issue 13: the folder refusals and the register as intake sealed it, covered by manifest.json and SHA256SUMS
+        register = run_register_bytes(run.storage, run.ctx)
+        bundle_custody_files(run.storage, run.ctx.case_id, run.ctx.seizure_id, out,
+                             register=register[0] if register else None, register_sha256=register[1] if register else None)
 
         legal = run.config.legal
         rules = legal.categories
@@ -138,6 +141,7 @@ class ExportStage(Stage):
             "evidence_items": [{"path": i["path"], "bytes": i["bytes"], **{a: i[a] for a in HASH_ALGORITHMS if a in i}} for i in items],
             "ledgers": {**{s: m["ledger"] for s, m in manifests.items()}, STAGE: ledger.to_dict()},
             "hash_algorithms": list(HASH_ALGORITHMS),
+            **({"evidence_register": {"file": REGISTER, "sha256": register[1]}} if register else {}),
             "csv_neutralization": {"rule": NEUTRALIZATION_RULE, "cells": {f: n for f, n in neutralized.items() if n}},
             "workbook": {"file": "case_file.xlsx", "sheets": book.sheets, "cells_cut_at_32767_characters": book.truncated_cells},
             "report_language": t.language,

@@ -399,6 +399,82 @@ def test_folder_refusals_in_the_bundle_are_covered_by_casefile_verify(tmp_path, 
     assert "evidence_folder_refusals.json" in capsys.readouterr().out
 
 
+def _bundle_with_the_register(tmp_path: Path, files: dict[str, bytes]) -> tuple[Path, list[dict]]:
+    """A bundle as export seals it, holding run R1's register copy; its manifest's
+    ``evidence_items`` are computed here from the files with hashlib (the independent side)."""
+    from jobs.common.custody import write_sha256sums
+    from jobs.export.bundle import write_manifest
+    from jobs.intake.evidence import run_register_bytes
+
+    storage, _ = _registered(tmp_path, files)
+    register = run_register_bytes(storage, paths.RunContext("C1", "S1", "R1"))
+    assert register is not None and register[1] == hashlib.sha256(storage.read_bytes("work", REGISTER_KEY)).hexdigest()
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    (bundle / "records.csv").write_bytes(b"record_id\nr1\n")
+    assert bundle_custody_files(storage, "C1", "S1", bundle, register=register[0], register_sha256=register[1]) == [
+        "evidence_folder_refusals.json", "evidence_register.json"]
+    items = [{"path": name, "bytes": len(data), **factories.digests(data)} for name, data in sorted(files.items())]
+    if "sm3" in hashlib.algorithms_available:  # as export records it where OpenSSL has SM3
+        for item in items:
+            item["sm3"] = hashlib.new("sm3", files[item["path"]]).hexdigest()
+    manifest = {"case_id": "C1", "evidence_items": items, "evidence_register": {"file": "evidence_register.json", "sha256": register[1]}}
+    write_manifest(bundle, manifest)
+    write_sha256sums(bundle)
+    return bundle, manifest
+
+
+def _reseal(bundle: Path, manifest: dict) -> None:
+    """An attacker's consistent rewrite: manifest.json and SHA256SUMS made to match the edited files."""
+    from jobs.common.custody import write_sha256sums
+    from jobs.export.bundle import write_manifest
+
+    write_manifest(bundle, manifest)
+    write_sha256sums(bundle)
+
+
+def test_the_register_in_the_bundle_is_checked_by_casefile_verify(tmp_path, capsys):
+    from jobs.cli import main
+
+    files = {"a.csv": b"name\nx\n", "sub/b.csv": b"name\ny\n"}
+    bundle, manifest = _bundle_with_the_register(tmp_path, files)
+    assert [e["path"] for e in json.loads((bundle / "evidence_register.json").read_bytes())] == ["a.csv", "sub/b.csv"]
+    assert main(["verify", str(bundle)]) == 0
+    capsys.readouterr()
+    # 1. The item list loses an original (its rows would vanish from the count), all seals rewritten.
+    dropped = {**manifest, "evidence_items": manifest["evidence_items"][:1]}
+    _reseal(bundle, dropped)
+    assert main(["verify", str(bundle)]) == 3
+    assert "evidence_register.json: registered original sub/b.csv is not in manifest.json evidence_items" in capsys.readouterr().out
+    # 2. The item list gives an original other bytes than those registered before parsing.
+    other = {**manifest, "evidence_items": [manifest["evidence_items"][0], {**manifest["evidence_items"][1], "sha256": "0" * 64}]}
+    _reseal(bundle, other)
+    assert main(["verify", str(bundle)]) == 3
+    assert "registered original sub/b.csv: sha256 differs from manifest.json evidence_items" in capsys.readouterr().out
+    # 3. The register copy is edited to match a shortened item list: not the register intake sealed.
+    (bundle / "evidence_register.json").write_bytes(json.dumps(json.loads((bundle / "evidence_register.json").read_bytes())[:1]).encode())
+    _reseal(bundle, dropped)
+    assert main(["verify", str(bundle)]) == 3
+    assert "evidence_register.json: FAILED (not the register intake sealed" in capsys.readouterr().out
+
+
+def test_the_bundle_gets_the_register_of_its_own_run_not_a_later_one(tmp_path):
+    from jobs.intake.evidence import run_register_bytes
+
+    storage, src = _registered(tmp_path, {"a.csv": b"name\nx\n"})
+    ctx = paths.RunContext("C1", "S1", "R1")
+    first = storage.read_bytes("work", REGISTER_KEY)
+    storage.write_bytes("work", f"{paths.stage_data(ctx, 'intake')}/evidence_register.json", first)  # intake's copy
+    (src / "b.csv").write_bytes(b"name\ny\n")
+    register_evidence(storage, "C1", "S1", str(src), run_id="R2")  # a later run registers one more item
+    assert storage.read_bytes("work", REGISTER_KEY) != first
+    assert run_register_bytes(storage, ctx) == (first, hashlib.sha256(first).hexdigest())
+    # A copy that is not what R1's manifest recorded is refused, naming the run.
+    storage.write_bytes("work", f"{paths.stage_data(ctx, 'intake')}/evidence_register.json", first + b" ")
+    with pytest.raises(EvidenceIntegrityError, match="evidence register of run R1 has sha256"):
+        run_register_bytes(storage, ctx)
+
+
 def test_a_bundle_of_a_seizure_without_a_folder_has_an_empty_refusal_list(tmp_path):
     storage = LocalStorage(tmp_path / "home")
     (tmp_path / "bundle").mkdir()
