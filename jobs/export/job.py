@@ -4,7 +4,9 @@ Bundle (``casefiles/<case>/<seizure>/<run>/``): ``records.csv``, ``duplicates.cs
 ``quarantine.csv``, ``evidence_items.csv`` (UTF-8 with BOM, for Excel on zh-CN Windows; no cell
 can run as a formula: :mod:`jobs.export.cells`), ``case_file.xlsx`` (:mod:`jobs.export.workbook`),
 ``summary.json``, ``summary.html`` (with inline SVG charts), ``validation.html``, the reader's guide
-(``说明.txt`` or ``README.txt``), ``manifest.json``, ``validation/`` and ``SHA256SUMS``. Pages,
+(``说明.txt`` or ``README.txt``), ``evidence_register.json`` (the register as this run's intake
+sealed it) and ``evidence_folder_refusals.json`` (:func:`jobs.intake.evidence.bundle_custody_files`),
+``manifest.json``, ``validation/`` and ``SHA256SUMS``. Pages,
 workbook and guide are in ``report.language`` (zh-CN by default, :mod:`jobs.export.i18n`), or in the
 language of ``--report-language`` (``casefile run --lang``, the DAG param ``report_language``).
 ``latest`` moves to the run only after every check passed. The data files (CSVs, summary.json)
