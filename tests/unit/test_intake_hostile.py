@@ -589,3 +589,48 @@ def test_every_refusal_reason_is_documented():
 
     doc = refusals.__doc__ + (__import__("jobs.intake.archives", fromlist=["x"]).__doc__ or "")
     assert {r for r in ALL_REASONS if f"``{r}``" not in doc} == set()
+
+
+def _readme_tables(section: str) -> list[list[tuple[str, ...]]]:
+    """The markdown tables of ``section``: each a list of rows (cells stripped), header rows left out."""
+    tables, rows = [], []
+    for line in section.splitlines() + [""]:
+        if line.startswith("|"):
+            cells = tuple(c.strip() for c in line.strip().strip("|").split("|"))
+            if not set("".join(cells)) <= set("-: "):
+                rows.append(cells)
+        elif rows:
+            tables.append(rows[1:])  # the first row is the header
+            rows = []
+    return tables
+
+
+def test_the_readme_refusal_lists_match_the_codes_and_the_quarantine_suite():
+    """README "What intake refuses and why": its item table names exactly the item codes of
+    jobs/intake/refusals.py (archive members by reference to jobs/intake/archives.py, whose cap is
+    named), its row table exactly the row codes of jobs/intake/formats/rows.py, and those are exactly
+    what the quarantine suite (expectations/quarantine.json) lets through."""
+    import re
+
+    import jobs.intake.formats.rows as rows
+    from jobs.intake.refusals import ARCHIVE_REASONS, ITEM_REASONS
+
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### What intake refuses and why", 1)[1].split("\n### ", 1)[0]
+    items_table, rows_table = _readme_tables(section)[:2]
+
+    def codes(table):
+        # the codes of the "Reason code" column, not the details in parentheses ("detail: `elf`")
+        return {c for row in table for c in re.findall(r"`([a-z][a-z0-9_]+)`", re.sub(r"\([^)]*\)", "", row[1]))}
+
+    assert codes(items_table) - ITEM_REASONS == {"too_many_members"} <= ARCHIVE_REASONS
+    assert ITEM_REASONS - codes(items_table) == set()
+    assert any("jobs/intake/archives.py" in row[1] for row in items_table)  # the member codes, by reference
+    constants = {v for k, v in vars(rows).items() if k.isupper() and isinstance(v, str) and k != "__doc__"}
+    assert constants == rows.ROW_REASONS  # a new code cannot be left out of ROW_REASONS
+    assert codes(rows_table) == rows.ROW_REASONS
+    suite = json.loads((root / "expectations" / "quarantine.json").read_text(encoding="utf-8"))
+    allowed = [e["kwargs"]["value_set"] for e in suite["expectations"]
+               if e["type"] == "expect_column_values_to_be_in_set" and e["kwargs"]["column"] == "reason_code"]
+    assert [set(a) for a in allowed] == [set(rows.ROW_REASONS)]
