@@ -634,3 +634,21 @@ def test_the_readme_refusal_lists_match_the_codes_and_the_quarantine_suite():
     allowed = [e["kwargs"]["value_set"] for e in suite["expectations"]
                if e["type"] == "expect_column_values_to_be_in_set" and e["kwargs"]["column"] == "reason_code"]
     assert [set(a) for a in allowed] == [set(rows.ROW_REASONS)]
+
+
+# --------------------------------------------------------------------------- defect 13: no wall clock in a bundle's validation report
+
+
+def test_validation_reports_of_two_runs_have_the_same_bytes_without_the_load_time():
+    from jobs.engine.validation import ValidationReport
+
+    def report(load_time: str) -> ValidationReport:
+        result = {"success": True, "results": [{"expectation_config": {"type": "expect_column_values_to_not_be_null"}, "success": True}],
+                  "meta": {"batch_markers": {"ge_load_time": load_time, "pandas_data_fingerprint": "x"}, "run_id": "R1"}}
+        return ValidationReport("quarantine", True, 1, (), result)
+
+    first, second = report("20261203T101500.123456Z").to_json_bytes(), report("20261203T101501.654321Z").to_json_bytes()
+    assert first == second
+    expected = {"success": True, "results": [{"expectation_config": {"type": "expect_column_values_to_not_be_null"}, "success": True}],
+                "meta": {"batch_markers": {"pandas_data_fingerprint": "x"}, "run_id": "R1"}}
+    assert json.loads(first) == expected

@@ -48,7 +48,11 @@ _SCAN = re.compile(r"['\"`;]")
 _ESCAPES = {"0": "\x00", "'": "'", '"': '"', "b": "\b", "n": "\n", "r": "\r", "t": "\t", "Z": "\x1a",
             "\\": "\\", "%": "\\%", "_": "\\_"}
 _ESCAPE_RE = re.compile(r"\\(.)", re.S)
-_IDENT = r"(?:`(?:[^`]|``)+`|\"[^\"]+\"|[A-Za-z_$][\w$]*)"
+# A name in backticks is matched a run of characters at a time, possessively: ``(?:[^`]|``)+``
+# pushed one backtracking entry per character, 21 MB of regular-expression stack for a 131 KB name
+# (the fuzzer's 159x input, docs/worklog/2026-12-03b/hostile4.md); a plain ``[^`]+`` would
+# backtrack exponentially on a name that is not closed.
+_IDENT = r"(?:`(?:[^`]++|``)+`|\"[^\"]+\"|[A-Za-z_$][\w$]*)"
 _INSERT_RE = re.compile(
     rf"^\s*(?:INSERT|REPLACE)(?:\s+(?:LOW_PRIORITY|DELAYED|HIGH_PRIORITY|IGNORE))*\s+(?:INTO\s+)?"
     rf"((?:{_IDENT}\s*\.\s*)?{_IDENT})\s*(\([^)]*\))?\s*VALUES?\s*", re.I | re.S)
