@@ -310,6 +310,38 @@ def test_sql_huge_literal_in_bounded_memory(tmp_path):
     assert peak < 12 * (8 << 20)
 
 
+def _parse_peak(path: Path) -> tuple[int, int]:
+    """``(tracemalloc peak, rows)`` of parsing ``path`` with its format's parser, keeping no row."""
+    from jobs.intake.formats import detect_format
+
+    parser = PARSERS[detect_format(path, path.read_bytes()[:8192])]
+    list(parser(path, ItemStats()))  # first imports are not the item's memory
+    tracemalloc.start()
+    try:
+        n = sum(1 for _ in parser(path, ItemStats()))
+        return tracemalloc.get_traced_memory()[1], n
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("name, head, row, tail", [
+    # Navicat / phpMyAdmin: one INSERT, one tuple a line (issue 13 defect 5: the statement was held whole)
+    ("d.sql", "INSERT INTO `t` (`姓名`,`手机号`) VALUES\n", "('张三','13912345678'),\n", "('李四','13912345679');\n"),
+    # Navicat's JSON export (the document was read whole)
+    ("d.json", '{"RECORDS": [', '{"姓名": "张三", "手机号": "13912345678"},', '{"姓名": "李四"}]}'),
+])
+def test_memory_does_not_grow_with_the_statement_or_document(tmp_path, name, head, row, tail):
+    small, large = tmp_path / f"s{name}", tmp_path / f"l{name}"
+    small.write_text(head + row * 2_000 + tail, encoding="utf-8")
+    large.write_text(head + row * 16_000 + tail, encoding="utf-8")
+    (peak_small, n_small), (peak_large, n_large) = _parse_peak(small), _parse_peak(large)
+    assert (n_small, n_large) == (2_001, 16_001)
+    # 14,000 rows more cost less than a tenth of their bytes (before: 26x their bytes for the SQL
+    # statement, 3.2x for the JSON document, which were held whole with their rows)
+    added = large.stat().st_size - small.stat().st_size
+    assert peak_large - peak_small < added / 10, (peak_small, peak_large, added)
+
+
 # --------------------------------------------------------------------------- defect 6: deep JSON
 
 

@@ -148,25 +148,17 @@ class _Stream:
 
     def elements(self) -> Iterator:
         """The elements of the array that starts here, one by one."""
-        self.expect("[")
-        if self.peek() == "]":
-            self.pos += 1
+        if self._opens("[", "]"):
             return
         while True:
             yield self.value()
-            ch = self.peek()
-            self.pos += 1
-            if ch == "]":
+            if self._closes("]"):
                 return
-            if ch != ",":
-                raise ValueError("JSON document: ',' or ']' expected")
 
     def members(self) -> Iterator[tuple[str, bool]]:
         """The keys of the object that starts here, each followed by its value read by the caller:
         ``(key, value is an array)``."""
-        self.expect("{")
-        if self.peek() == "}":
-            self.pos += 1
+        if self._opens("{", "}"):
             return
         while True:
             key = self.value()
@@ -174,12 +166,26 @@ class _Stream:
                 raise ValueError("JSON document: a key must be a string")
             self.expect(":")
             yield key, self.peek() == "["
-            ch = self.peek()
-            self.pos += 1
-            if ch == "}":
+            if self._closes("}"):
                 return
-            if ch != ",":
-                raise ValueError("JSON document: ',' or '}' expected")
+
+    def _opens(self, start: str, close: str) -> bool:
+        """Read the opening ``start`` of an array or object; ``True`` when it is empty (closed at once)."""
+        self.expect(start)
+        if self.peek() == close:
+            self.pos += 1
+            return True
+        return False
+
+    def _closes(self, close: str) -> bool:
+        """After an element or member: ``True`` at ``close``, ``False`` after a comma."""
+        ch = self.peek()
+        self.pos += 1
+        if ch == close:
+            return True
+        if ch != ",":
+            raise ValueError(f"JSON document: ',' or {close!r} expected")
+        return False
 
     def finish(self) -> int:
         """Check that nothing but white space follows; the document's physical lines."""
