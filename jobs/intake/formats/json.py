@@ -102,7 +102,9 @@ class _Stream:
     def _more(self) -> bool:
         if self.eof:
             return False
-        data = self.fh.read(self.CHUNK)
+        # at least as much as is held: a value longer than a chunk is re-decoded a logarithmic
+        # number of times, not once per chunk
+        data = self.fh.read(max(self.CHUNK, len(self.buf) - self.pos))
         text = self.decoder.decode(data, final=not data)
         self.eof = not data
         self.newlines += text.count("\n")
