@@ -299,6 +299,44 @@ def _read_manifest(data: bytes, problems: list[str], *, require_files: bool = Tr
     return out
 
 
+def _register_problems(manifest_bytes: bytes, regular: dict[str, Path], problems: list[str]) -> None:
+    """The bundle's copy of the evidence register against its manifest (issue 13; see
+    docs/decisions/register-in-bundle.md): the copy is the register intake sealed (its SHA-256 is
+    the manifest's ``evidence_register.sha256``), and every original it registered is in the
+    manifest's ``evidence_items`` with the same bytes and hashes. A manifest without
+    ``evidence_register`` (a bundle from before the register was copied) is not checked here."""
+    manifest = json.loads(manifest_bytes.decode("utf-8"))
+    sealed = manifest.get("evidence_register")
+    if sealed is None:
+        return
+    name = str(sealed.get("file", "")) if isinstance(sealed, dict) else ""
+    if unsafe_path_reason(name) or name not in regular:
+        problems.append(f"{MANIFEST}: evidence_register names no file of the bundle ({shown_name(name)})")
+        return
+    data = regular[name].read_bytes()
+    if hashlib.sha256(data).hexdigest() != str(sealed.get("sha256", "")).lower():
+        problems.append(f"{shown_name(name)}: FAILED (not the register intake sealed: sha256 differs from {MANIFEST} evidence_register)")
+        return
+    try:
+        register = json.loads(data.decode("utf-8"))
+        originals = {str(e["path"]): e for e in register}
+    except (UnicodeDecodeError, ValueError, TypeError, KeyError):
+        problems.append(f"{shown_name(name)}: not a register (a JSON list of items with a path)")
+        return
+    listed = {str(e.get("path")): e for e in manifest.get("evidence_items") or [] if isinstance(e, dict)}
+    for path in sorted(originals):
+        entry = listed.get(path)
+        if entry is None:
+            problems.append(f"{shown_name(name)}: registered original {shown_name(path)} is not in {MANIFEST} evidence_items")
+            continue
+        # SHA-256 always; the other values where both record them (an algorithm this platform lacks)
+        differ = [a for a in ("bytes", *HASH_ALGORITHMS) if a in originals[path] and (a in entry or a == "sha256")
+                  and str(entry.get(a)).lower() != str(originals[path][a]).lower()]
+        if differ:
+            problems.append(f"{shown_name(name)}: registered original {shown_name(path)}: {', '.join(differ)} differ{'s' if len(differ) == 1 else ''} "
+                            f"from {MANIFEST} evidence_items")
+
+
 def check_bundle(folder: Path, *, require_manifest: bool = True) -> BundleCheck:
     """Check a case file folder (a seizure's bundle or a case report) against both of its seals.
 
@@ -311,7 +349,10 @@ def check_bundle(folder: Path, *, require_manifest: bool = True) -> BundleCheck:
     3. A file listed in ``SHA256SUMS`` but not in the manifest must be the manifest itself or a page
        written after it that names the manifest's SHA-256 (``summary.html``, ``case_summary.html``):
        anything else is reported as not covered by the manifest.
-    4. Every entry of the folder: a regular file not in ``SHA256SUMS`` is reported; a symbolic link
+    4. When the manifest names the bundle's copy of the evidence register (``evidence_register``):
+       that file has the SHA-256 recorded there, and every original it registered is in the
+       manifest's ``evidence_items`` with the same bytes and hashes (:func:`_register_problems`).
+    5. Every entry of the folder: a regular file not in ``SHA256SUMS`` is reported; a symbolic link
        (to a file or a folder, never followed), FIFO, socket or device is refused.
 
     The rule is that of 法发〔2016〕22号 art. 5 (integrity check values are compared before
@@ -378,6 +419,8 @@ def check_bundle(folder: Path, *, require_manifest: bool = True) -> BundleCheck:
                 continue
             if not _contains(regular[name], manifest_sha256.encode("ascii")):
                 problems.append(f"{shown_name(name)}: not covered by {MANIFEST} (listed in {SHA256SUMS} only)")
+        if sealed is not None:
+            _register_problems(manifest_bytes, regular, problems)
     elif require_manifest:
         problems.append(f"{MANIFEST}: {refused.get(MANIFEST, 'missing')}")
 

@@ -4,7 +4,9 @@ Bundle (``casefiles/<case>/<seizure>/<run>/``): ``records.csv``, ``duplicates.cs
 ``quarantine.csv``, ``evidence_items.csv`` (UTF-8 with BOM, for Excel on zh-CN Windows; no cell
 can run as a formula: :mod:`jobs.export.cells`), ``case_file.xlsx`` (:mod:`jobs.export.workbook`),
 ``summary.json``, ``summary.html`` (with inline SVG charts), ``validation.html``, the reader's guide
-(``说明.txt`` or ``README.txt``), ``manifest.json``, ``validation/`` and ``SHA256SUMS``. Pages,
+(``说明.txt`` or ``README.txt``), ``evidence_register.json`` (the register as this run's intake
+sealed it) and ``evidence_folder_refusals.json`` (:func:`jobs.intake.evidence.bundle_custody_files`),
+``manifest.json``, ``validation/`` and ``SHA256SUMS``. Pages,
 workbook and guide are in ``report.language`` (zh-CN by default, :mod:`jobs.export.i18n`), or in the
 language of ``--report-language`` (``casefile run --lang``, the DAG param ``report_language``).
 ``latest`` moves to the run only after every check passed. The data files (CSVs, summary.json)
@@ -29,7 +31,7 @@ from jobs.export.i18n import Catalog
 from jobs.export.pages import render_summary, render_validation
 from jobs.export.summary import bound_summaries, category_summary, count_statement, headline_tier
 from jobs.export.workbook import validation_rows, write_workbook
-from jobs.intake.evidence import bundle_custody_files
+from jobs.intake.evidence import REGISTER, bundle_custody_files, run_register_bytes
 from jobs.review.custody import applied_decisions, bundle_keys, log_head_sha256, review_manifest_section
 from jobs.review.decisions import DecisionLog
 from jobs.review.report import review_summary, unreviewed_link_gain, write_review_csv
@@ -91,7 +93,10 @@ class ExportStage(Stage):
         for stage in ("intake", "normalize", "deduplicate"):
             for key in run.storage.list("work", f"{paths.stage_data(run.ctx, stage)}/validation"):
                 (out / "validation" / Path(key).name).write_bytes(run.storage.read_bytes("work", key))
-        bundle_custody_files(run.storage, run.ctx.case_id, run.ctx.seizure_id, out)  # issue 13: sealed by manifest.json and SHA256SUMS
+        # issue 13: the folder refusals and the register as intake sealed it, covered by manifest.json and SHA256SUMS
+        register = run_register_bytes(run.storage, run.ctx)
+        bundle_custody_files(run.storage, run.ctx.case_id, run.ctx.seizure_id, out,
+                             register=register[0] if register else None, register_sha256=register[1] if register else None)
 
         legal = run.config.legal
         rules = legal.categories
@@ -138,6 +143,7 @@ class ExportStage(Stage):
             "evidence_items": [{"path": i["path"], "bytes": i["bytes"], **{a: i[a] for a in HASH_ALGORITHMS if a in i}} for i in items],
             "ledgers": {**{s: m["ledger"] for s, m in manifests.items()}, STAGE: ledger.to_dict()},
             "hash_algorithms": list(HASH_ALGORITHMS),
+            **({"evidence_register": {"file": REGISTER, "sha256": register[1]}} if register else {}),
             "csv_neutralization": {"rule": NEUTRALIZATION_RULE, "cells": {f: n for f, n in neutralized.items() if n}},
             "workbook": {"file": "case_file.xlsx", "sheets": book.sheets, "cells_cut_at_32767_characters": book.truncated_cells},
             "report_language": t.language,

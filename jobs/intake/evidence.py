@@ -269,12 +269,32 @@ def folder_refusals(storage: Storage, case_id: str, seizure_id: str) -> list[dic
     return json.loads(data) if data is not None else []
 
 
-def bundle_custody_files(storage: Storage, case_id: str, seizure_id: str, folder: Path) -> list[str]:
+def sealed_register_bytes(storage: Storage, case_id: str, seizure_id: str) -> tuple[bytes, str]:
+    """The bytes of the seizure's register as sealed now, and their SHA-256.
+
+    Raises:
+        EvidenceIntegrityError: the register does not match its seal (:func:`read_register`).
+    """
+    read_register(storage, case_id, seizure_id)  # the seal and the sealing run's manifest checked
+    data = storage.read_bytes("work", _register_key(case_id, seizure_id))
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != (register_seal(storage, case_id, seizure_id) or {}).get("sha256"):
+        raise EvidenceIntegrityError(f"evidence register work/{_register_key(case_id, seizure_id)} changed while it was read")
+    return data, digest
+
+
+def bundle_custody_files(storage: Storage, case_id: str, seizure_id: str, folder: Path, *,
+                         register: bytes | None = None, register_sha256: str | None = None) -> list[str]:
     """Copy the seizure's custody files that belong in a case file into the bundle ``folder``,
     before its ``manifest.json`` and ``SHA256SUMS`` are written (which then cover them).
 
-    Today one file: ``evidence_folder_refusals.json`` (seal checked; ``[]`` when the seizure came
-    without a folder, so that every bundle has the same layout).
+    - ``evidence_folder_refusals.json`` (seal checked; ``[]`` when the seizure came without a
+      folder, so that every bundle has the same layout);
+    - ``evidence_register.json`` when ``register`` is given: the register as the run's intake sealed
+      it (its bytes must have ``register_sha256``, the SHA-256 that intake's manifest records). With
+      it a reader checks, from the bundle alone, that every original registered before any parsing
+      is in ``manifest.json``'s ``evidence_items`` with the same hashes (``casefile verify`` does:
+      :func:`jobs.common.custody.check_bundle`); docs/decisions/register-in-bundle.md says why.
 
     Returns:
         The names written, relative to ``folder``.
@@ -284,7 +304,39 @@ def bundle_custody_files(storage: Storage, case_id: str, seizure_id: str, folder
     """
     data = folder_refusals_bytes(storage, case_id, seizure_id)
     (folder / FOLDER_REFUSALS).write_bytes(data if data is not None else b"[]\n")
-    return [FOLDER_REFUSALS]
+    names = [FOLDER_REFUSALS]
+    if register is not None:
+        actual = hashlib.sha256(register).hexdigest()
+        if actual != register_sha256:
+            raise EvidenceIntegrityError(f"evidence register of {case_id}/{seizure_id} for the bundle has sha256 {actual}, "
+                                         f"its intake manifest records {register_sha256}")
+        (folder / REGISTER).write_bytes(register)
+        names.append(REGISTER)
+    return names
+
+
+def run_register_bytes(storage: Storage, ctx: paths.RunContext) -> tuple[bytes, str] | None:
+    """The register as the intake of run ``ctx`` sealed it, and the SHA-256 its manifest records
+    (``None``: an intake committed before registers were sealed records none).
+
+    Read from that intake's committed output (its copy, written with the seal), else, for an intake
+    committed before it kept a copy, from the seizure's register when it is still that one.
+
+    Raises:
+        EvidenceIntegrityError: the copy, or the register, does not have the recorded SHA-256.
+    """
+    recorded = read_stage_manifest(storage, ctx, "intake").get(MANIFEST_KEY)
+    if recorded is None:
+        return None
+    key = f"{paths.stage_data(ctx, 'intake')}/{REGISTER}"
+    if storage.exists("work", key):
+        data = storage.read_bytes("work", key)
+        digest = hashlib.sha256(data).hexdigest()
+    else:
+        data, digest = sealed_register_bytes(storage, ctx.case_id, ctx.seizure_id)
+    if digest != recorded:
+        raise EvidenceIntegrityError(f"evidence register of run {ctx.run_id} has sha256 {digest}, its intake manifest records {recorded}")
+    return data, recorded
 
 
 def verify_item(storage: Storage, case_id: str, seizure_id: str, entry: dict[str, Any]) -> Path:

@@ -28,7 +28,7 @@ from jobs.common.errors import LedgerError
 from jobs.engine.schemas import QUARANTINE, RAW_RECORD
 from jobs.engine.stage import Stage, StageResult, StageRun
 from jobs.intake.archives import expand_archive, seizure_passwords
-from jobs.intake.evidence import MANIFEST_KEY, folder_refusals, register_evidence, register_seal, verify_item
+from jobs.intake.evidence import MANIFEST_KEY, REGISTER, folder_refusals, register_evidence, sealed_register_bytes, verify_item
 from jobs.intake.refusals import TOO_MANY_ITEMS, refused_fields
 from jobs.intake.worker import parse_item_to_parquet, write_empty_parts
 
@@ -141,7 +141,10 @@ class IntakeStage(Stage):
         """
         register = register_evidence(run.storage, run.ctx.case_id, run.ctx.seizure_id, evidence or None, run_id=run.ctx.run_id)
         # The register's seal goes into this run's manifest (issue 13, defect 11): the next read checks it.
-        register_sha256 = register_seal(run.storage, run.ctx.case_id, run.ctx.seizure_id)["sha256"]
+        register_bytes, register_sha256 = sealed_register_bytes(run.storage, run.ctx.case_id, run.ctx.seizure_id)
+        # This run's copy of the register as sealed: its case file carries it (a later run may
+        # register more items and rewrite the seizure's register).
+        run.storage.write_bytes("work", f"{run.attempt}/{REGISTER}", register_bytes)
         attempt_path = run.location()
         settings = run.config.intake
         extracted = Path(attempt_path) / "_extracted"

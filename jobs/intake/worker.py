@@ -26,8 +26,14 @@ log = logging.getLogger("casefile")
 #: Formats read as text: the bytes are checked for a binary format first.
 TEXT_FORMATS = frozenset({"delimited", "jsonl", "json", "sql"})
 
-#: Raw records buffered before they are written to the item's Parquet part.
-BATCH_ROWS = 50_000
+#: Rows (raw records, and quarantine rows apart) buffered before they are written to the item's
+#: Parquet parts, and the most characters of raw lines a buffer may hold before it is written
+#: anyway. Why: a buffered row is a dict of Python strings, about 2 KB for a tiny seized row, so
+#: 50,000 rows took about 100 MB whatever the item's size; and a buffer of long rows is bounded by
+#: its characters, so the worker's memory is a constant plus the largest row, never the item
+#: (bench/results/intake_memory_2026-12-03.json).
+BATCH_ROWS = 5_000
+BATCH_CHARS = 8 << 20
 
 
 def _arrow_schemas():
@@ -122,12 +128,27 @@ def parse_item_to_parquet(item: Mapping[str, Any], out_dir: str, synonyms: Mappi
     q_dir.mkdir(parents=True, exist_ok=True)
     raw_batch: list[dict] = []
     q_batch: list[dict] = []
+    chars = {"raw": 0, "q": 0}  # characters of raw lines buffered in each batch
     writer = pq.ParquetWriter(raw_dir / part, raw_schema, compression="zstd")
+    q_writer = pq.ParquetWriter(q_dir / part, q_schema, compression="zstd")
 
     def flush() -> None:
         if raw_batch:
             writer.write_table(pa.Table.from_pylist(raw_batch, schema=raw_schema))
             raw_batch.clear()
+        chars["raw"] = 0
+
+    def flush_quarantine() -> None:
+        if q_batch:
+            q_writer.write_table(pa.Table.from_pylist(q_batch, schema=q_schema))
+            q_batch.clear()
+        chars["q"] = 0
+
+    def quarantine(row: ParsedRow) -> None:
+        q_batch.append(to_quarantine(row, item))
+        chars["q"] += len(row.raw_line)
+        if len(q_batch) >= BATCH_ROWS or chars["q"] >= BATCH_CHARS:
+            flush_quarantine()
 
     refusal: ItemRefused | None = None
     try:
@@ -138,16 +159,17 @@ def parse_item_to_parquet(item: Mapping[str, Any], out_dir: str, synonyms: Mappi
             check_item(local, fmt, head, IntakeSettings.from_dict(settings))
             for row in PARSERS[fmt](local, stats, options):
                 if row.reason_code:
-                    q_batch.append(to_quarantine(row, item))
+                    quarantine(row)
                 elif _all_missing(row):
                     # A parser's "record" with no value at all (a JSON {}, an SQL tuple of NULLs).
                     stats.records -= 1
                     stats.rows_quarantined += 1
                     row.reason_code = EMPTY_ROW
-                    q_batch.append(to_quarantine(row, item))
+                    quarantine(row)
                 else:
                     raw_batch.append(to_raw_record(row, item, mapper, cache))
-                    if len(raw_batch) >= BATCH_ROWS:
+                    chars["raw"] += len(row.raw_line)
+                    if len(raw_batch) >= BATCH_ROWS or chars["raw"] >= BATCH_CHARS:
                         flush()
         except ItemRefused as exc:
             refusal = exc
@@ -157,14 +179,18 @@ def parse_item_to_parquet(item: Mapping[str, Any], out_dir: str, synonyms: Mappi
             # refused with the exception's class name (never its message: it may quote a value).
             refusal = ItemRefused(UNREADABLE_ITEM, type(exc).__name__)
         if refusal is not None:
+            # Nothing of a half-read item is used: both parts start again, empty.
             raw_batch.clear()
             q_batch.clear()
             writer.close()
+            q_writer.close()
             writer = pq.ParquetWriter(raw_dir / part, raw_schema, compression="zstd")
+            q_writer = pq.ParquetWriter(q_dir / part, q_schema, compression="zstd")
         flush()
+        flush_quarantine()
     finally:
         writer.close()
-    pq.write_table(pa.Table.from_pylist(q_batch, schema=q_schema), q_dir / part, compression="zstd")
+        q_writer.close()
     if refusal is not None:
         log.warning("item %s refused: %s %s", item["path"], refusal.reason, refusal.detail)
         fmt_seen = stats.format

@@ -279,9 +279,12 @@ def test_sql_ledger_does_not_balance_when_lines_are_swallowed(tmp_path, monkeypa
     path = tmp_path / "d.sql"
     path.write_text("INSERT INTO t VALUES\n(1,'a'),\n(2,'b'),\n(3,'c');\n", encoding="utf-8")
     real = sql.parse_tuples
+    calls = []
 
-    def loses_the_rest(text, pos):  # a parser bug: stops after the first tuple
-        yield next(real(text, pos))
+    def loses_the_rest(text, pos, final=True):  # a parser bug: reads the first tuple, then nothing
+        calls.append(pos)
+        if len(calls) == 1:
+            yield next(real(text, pos, final))
 
     monkeypatch.setattr(sql, "parse_tuples", loses_the_rest)
     stats = ItemStats()
@@ -305,6 +308,38 @@ def test_sql_huge_literal_in_bounded_memory(tmp_path):
     # the line, the statement text, the value and its tuple text: a few copies of 8 MiB, not the
     # ~145 copies the backtracking regular expression took (2.9 GB for 20 MB)
     assert peak < 12 * (8 << 20)
+
+
+def _parse_peak(path: Path) -> tuple[int, int]:
+    """``(tracemalloc peak, rows)`` of parsing ``path`` with its format's parser, keeping no row."""
+    from jobs.intake.formats import detect_format
+
+    parser = PARSERS[detect_format(path, path.read_bytes()[:8192])]
+    list(parser(path, ItemStats()))  # first imports are not the item's memory
+    tracemalloc.start()
+    try:
+        n = sum(1 for _ in parser(path, ItemStats()))
+        return tracemalloc.get_traced_memory()[1], n
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("name, head, row, tail", [
+    # Navicat / phpMyAdmin: one INSERT, one tuple a line (issue 13 defect 5: the statement was held whole)
+    ("d.sql", "INSERT INTO `t` (`姓名`,`手机号`) VALUES\n", "('张三','13912345678'),\n", "('李四','13912345679');\n"),
+    # Navicat's JSON export (the document was read whole)
+    ("d.json", '{"RECORDS": [', '{"姓名": "张三", "手机号": "13912345678"},', '{"姓名": "李四"}]}'),
+])
+def test_memory_does_not_grow_with_the_statement_or_document(tmp_path, name, head, row, tail):
+    small, large = tmp_path / f"s{name}", tmp_path / f"l{name}"
+    small.write_text(head + row * 2_000 + tail, encoding="utf-8")
+    large.write_text(head + row * 16_000 + tail, encoding="utf-8")
+    (peak_small, n_small), (peak_large, n_large) = _parse_peak(small), _parse_peak(large)
+    assert (n_small, n_large) == (2_001, 16_001)
+    # 14,000 rows more cost less than a tenth of their bytes (before: 26x their bytes for the SQL
+    # statement, 3.2x for the JSON document, which were held whole with their rows)
+    added = large.stat().st_size - small.stat().st_size
+    assert peak_large - peak_small < added / 10, (peak_small, peak_large, added)
 
 
 # --------------------------------------------------------------------------- defect 6: deep JSON
@@ -394,6 +429,82 @@ def test_folder_refusals_in_the_bundle_are_covered_by_casefile_verify(tmp_path, 
     write_sha256sums(bundle)
     assert main(["verify", str(bundle)]) == 3
     assert "evidence_folder_refusals.json" in capsys.readouterr().out
+
+
+def _bundle_with_the_register(tmp_path: Path, files: dict[str, bytes]) -> tuple[Path, list[dict]]:
+    """A bundle as export seals it, holding run R1's register copy; its manifest's
+    ``evidence_items`` are computed here from the files with hashlib (the independent side)."""
+    from jobs.common.custody import write_sha256sums
+    from jobs.export.bundle import write_manifest
+    from jobs.intake.evidence import run_register_bytes
+
+    storage, _ = _registered(tmp_path, files)
+    register = run_register_bytes(storage, paths.RunContext("C1", "S1", "R1"))
+    assert register is not None and register[1] == hashlib.sha256(storage.read_bytes("work", REGISTER_KEY)).hexdigest()
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    (bundle / "records.csv").write_bytes(b"record_id\nr1\n")
+    assert bundle_custody_files(storage, "C1", "S1", bundle, register=register[0], register_sha256=register[1]) == [
+        "evidence_folder_refusals.json", "evidence_register.json"]
+    items = [{"path": name, "bytes": len(data), **factories.digests(data)} for name, data in sorted(files.items())]
+    if "sm3" in hashlib.algorithms_available:  # as export records it where OpenSSL has SM3
+        for item in items:
+            item["sm3"] = hashlib.new("sm3", files[item["path"]]).hexdigest()
+    manifest = {"case_id": "C1", "evidence_items": items, "evidence_register": {"file": "evidence_register.json", "sha256": register[1]}}
+    write_manifest(bundle, manifest)
+    write_sha256sums(bundle)
+    return bundle, manifest
+
+
+def _reseal(bundle: Path, manifest: dict) -> None:
+    """An attacker's consistent rewrite: manifest.json and SHA256SUMS made to match the edited files."""
+    from jobs.common.custody import write_sha256sums
+    from jobs.export.bundle import write_manifest
+
+    write_manifest(bundle, manifest)
+    write_sha256sums(bundle)
+
+
+def test_the_register_in_the_bundle_is_checked_by_casefile_verify(tmp_path, capsys):
+    from jobs.cli import main
+
+    files = {"a.csv": b"name\nx\n", "sub/b.csv": b"name\ny\n"}
+    bundle, manifest = _bundle_with_the_register(tmp_path, files)
+    assert [e["path"] for e in json.loads((bundle / "evidence_register.json").read_bytes())] == ["a.csv", "sub/b.csv"]
+    assert main(["verify", str(bundle)]) == 0
+    capsys.readouterr()
+    # 1. The item list loses an original (its rows would vanish from the count), all seals rewritten.
+    dropped = {**manifest, "evidence_items": manifest["evidence_items"][:1]}
+    _reseal(bundle, dropped)
+    assert main(["verify", str(bundle)]) == 3
+    assert "evidence_register.json: registered original sub/b.csv is not in manifest.json evidence_items" in capsys.readouterr().out
+    # 2. The item list gives an original other bytes than those registered before parsing.
+    other = {**manifest, "evidence_items": [manifest["evidence_items"][0], {**manifest["evidence_items"][1], "sha256": "0" * 64}]}
+    _reseal(bundle, other)
+    assert main(["verify", str(bundle)]) == 3
+    assert "registered original sub/b.csv: sha256 differs from manifest.json evidence_items" in capsys.readouterr().out
+    # 3. The register copy is edited to match a shortened item list: not the register intake sealed.
+    (bundle / "evidence_register.json").write_bytes(json.dumps(json.loads((bundle / "evidence_register.json").read_bytes())[:1]).encode())
+    _reseal(bundle, dropped)
+    assert main(["verify", str(bundle)]) == 3
+    assert "evidence_register.json: FAILED (not the register intake sealed" in capsys.readouterr().out
+
+
+def test_the_bundle_gets_the_register_of_its_own_run_not_a_later_one(tmp_path):
+    from jobs.intake.evidence import run_register_bytes
+
+    storage, src = _registered(tmp_path, {"a.csv": b"name\nx\n"})
+    ctx = paths.RunContext("C1", "S1", "R1")
+    first = storage.read_bytes("work", REGISTER_KEY)
+    storage.write_bytes("work", f"{paths.stage_data(ctx, 'intake')}/evidence_register.json", first)  # intake's copy
+    (src / "b.csv").write_bytes(b"name\ny\n")
+    register_evidence(storage, "C1", "S1", str(src), run_id="R2")  # a later run registers one more item
+    assert storage.read_bytes("work", REGISTER_KEY) != first
+    assert run_register_bytes(storage, ctx) == (first, hashlib.sha256(first).hexdigest())
+    # A copy that is not what R1's manifest recorded is refused, naming the run.
+    storage.write_bytes("work", f"{paths.stage_data(ctx, 'intake')}/evidence_register.json", first + b" ")
+    with pytest.raises(EvidenceIntegrityError, match="evidence register of run R1 has sha256"):
+        run_register_bytes(storage, ctx)
 
 
 def test_a_bundle_of_a_seizure_without_a_folder_has_an_empty_refusal_list(tmp_path):
@@ -510,3 +621,66 @@ def test_every_refusal_reason_is_documented():
 
     doc = refusals.__doc__ + (__import__("jobs.intake.archives", fromlist=["x"]).__doc__ or "")
     assert {r for r in ALL_REASONS if f"``{r}``" not in doc} == set()
+
+
+def _readme_tables(section: str) -> list[list[tuple[str, ...]]]:
+    """The markdown tables of ``section``: each a list of rows (cells stripped), header rows left out."""
+    tables, rows = [], []
+    for line in section.splitlines() + [""]:
+        if line.startswith("|"):
+            cells = tuple(c.strip() for c in line.strip().strip("|").split("|"))
+            if not set("".join(cells)) <= set("-: "):
+                rows.append(cells)
+        elif rows:
+            tables.append(rows[1:])  # the first row is the header
+            rows = []
+    return tables
+
+
+def test_the_readme_refusal_lists_match_the_codes_and_the_quarantine_suite():
+    """README "What intake refuses and why": its item table names exactly the item codes of
+    jobs/intake/refusals.py (archive members by reference to jobs/intake/archives.py, whose cap is
+    named), its row table exactly the row codes of jobs/intake/formats/rows.py, and those are exactly
+    what the quarantine suite (expectations/quarantine.json) lets through."""
+    import re
+
+    import jobs.intake.formats.rows as rows
+    from jobs.intake.refusals import ARCHIVE_REASONS, ITEM_REASONS
+
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### What intake refuses and why", 1)[1].split("\n### ", 1)[0]
+    items_table, rows_table = _readme_tables(section)[:2]
+
+    def codes(table):
+        # the codes of the "Reason code" column, not the details in parentheses ("detail: `elf`")
+        return {c for row in table for c in re.findall(r"`([a-z][a-z0-9_]+)`", re.sub(r"\([^)]*\)", "", row[1]))}
+
+    assert codes(items_table) - ITEM_REASONS == {"too_many_members"} <= ARCHIVE_REASONS
+    assert ITEM_REASONS - codes(items_table) == set()
+    assert any("jobs/intake/archives.py" in row[1] for row in items_table)  # the member codes, by reference
+    constants = {v for k, v in vars(rows).items() if k.isupper() and isinstance(v, str) and k != "__doc__"}
+    assert constants == rows.ROW_REASONS  # a new code cannot be left out of ROW_REASONS
+    assert codes(rows_table) == rows.ROW_REASONS
+    suite = json.loads((root / "expectations" / "quarantine.json").read_text(encoding="utf-8"))
+    allowed = [e["kwargs"]["value_set"] for e in suite["expectations"]
+               if e["type"] == "expect_column_values_to_be_in_set" and e["kwargs"]["column"] == "reason_code"]
+    assert [set(a) for a in allowed] == [set(rows.ROW_REASONS)]
+
+
+# --------------------------------------------------------------------------- defect 13: no wall clock in a bundle's validation report
+
+
+def test_validation_reports_of_two_runs_have_the_same_bytes_without_the_load_time():
+    from jobs.engine.validation import ValidationReport
+
+    def report(load_time: str) -> ValidationReport:
+        result = {"success": True, "results": [{"expectation_config": {"type": "expect_column_values_to_not_be_null"}, "success": True}],
+                  "meta": {"batch_markers": {"ge_load_time": load_time, "pandas_data_fingerprint": "x"}, "run_id": "R1"}}
+        return ValidationReport("quarantine", True, 1, (), result)
+
+    first, second = report("20261203T101500.123456Z").to_json_bytes(), report("20261203T101501.654321Z").to_json_bytes()
+    assert first == second
+    expected = {"success": True, "results": [{"expectation_config": {"type": "expect_column_values_to_not_be_null"}, "success": True}],
+                "meta": {"batch_markers": {"pandas_data_fingerprint": "x"}, "run_id": "R1"}}
+    assert json.loads(first) == expected

@@ -55,6 +55,13 @@ JSON_TOO_DEEP = "json_too_deep"
 FIELD_TOO_LARGE = "field_too_large"
 DBF_DELETED_RECORD = "dbf_deleted_record"
 
+#: Every row reason code above: what ``quarantine.reason_code`` may hold (the value set of
+#: expectations/quarantine.json and the README's row table, checked by
+#: tests/unit/test_intake_hostile.py::test_the_readme_refusal_lists_match_the_codes_and_the_quarantine_suite).
+ROW_REASONS: frozenset[str] = frozenset({
+    FIELD_COUNT_MISMATCH, EMPTY_ROW, UNDECODABLE, UNBALANCED_QUOTE, JUNK_BEFORE_HEADER, JSON_PARSE_ERROR, JSON_NOT_OBJECT,
+    SQL_VALUE_COUNT, SQL_PARSE_ERROR, JSON_TOO_DEEP, FIELD_TOO_LARGE, DBF_DELETED_RECORD})
+
 
 @dataclass(frozen=True)
 class ParseOptions:

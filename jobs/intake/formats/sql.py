@@ -26,6 +26,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from jobs.intake.columns import infer_fields
@@ -38,7 +39,7 @@ from jobs.intake.formats.rows import (
     ParsedRow,
     ParseOptions,
 )
-from jobs.intake.formats.text import detect_encoding_verbose, escape_bytes, iter_lines
+from jobs.intake.formats.text import Line, detect_encoding_verbose, escape_bytes, iter_lines
 
 # The next quote or backslash inside a literal: a linear scan (a regular expression over the whole
 # literal, ``'((?:[^'\\]|\\.|'')*)'``, took 2.9 GB for a 20 MB literal: issue 13 defect 5).
@@ -47,7 +48,11 @@ _SCAN = re.compile(r"['\"`;]")
 _ESCAPES = {"0": "\x00", "'": "'", '"': '"', "b": "\b", "n": "\n", "r": "\r", "t": "\t", "Z": "\x1a",
             "\\": "\\", "%": "\\%", "_": "\\_"}
 _ESCAPE_RE = re.compile(r"\\(.)", re.S)
-_IDENT = r"(?:`(?:[^`]|``)+`|\"[^\"]+\"|[A-Za-z_$][\w$]*)"
+# A name in backticks is matched a run of characters at a time, possessively: ``(?:[^`]|``)+``
+# pushed one backtracking entry per character, 21 MB of regular-expression stack for a 131 KB name
+# (the fuzzer's 159x input, docs/worklog/2026-12-03b/hostile4.md); a plain ``[^`]+`` would
+# backtrack exponentially on a name that is not closed.
+_IDENT = r"(?:`(?:[^`]++|``)+`|\"[^\"]+\"|[A-Za-z_$][\w$]*)"
 _INSERT_RE = re.compile(
     rf"^\s*(?:INSERT|REPLACE)(?:\s+(?:LOW_PRIORITY|DELAYED|HIGH_PRIORITY|IGNORE))*\s+(?:INTO\s+)?"
     rf"((?:{_IDENT}\s*\.\s*)?{_IDENT})\s*(\([^)]*\))?\s*VALUES?\s*", re.I | re.S)
@@ -144,13 +149,25 @@ class _SyntaxError(Exception):
     pass
 
 
-def parse_tuples(text: str, pos: int) -> Iterator[tuple[int, int, list[str | None]]]:
+class _Incomplete(Exception):
+    """The text ends inside a tuple (``parse_tuples(final=False)``): the statement's next lines are needed."""
+
+
+def parse_tuples(text: str, pos: int, final: bool = True) -> Iterator[tuple[int, int, list[str | None]]]:
     """Tuples of an INSERT's VALUES list from ``pos``: ``(start, end, values)`` per tuple.
+
+    ``final=False``: ``text`` is the statement so far, so running out of text inside a tuple is not
+    an error but :class:`_Incomplete`.
 
     Raises:
         _SyntaxError: with the position where the list stops making sense.
+        _Incomplete: ``final=False`` and the text ends inside a tuple, with the tuple's start.
     """
     n = len(text)
+
+    def short(start: int) -> Exception:
+        return _SyntaxError(start) if final else _Incomplete(start)
+
     while True:
         while pos < n and text[pos] in " \t\r\n,":
             pos += 1
@@ -165,7 +182,7 @@ def parse_tuples(text: str, pos: int) -> Iterator[tuple[int, int, list[str | Non
             while pos < n and text[pos] in " \t\r\n":
                 pos += 1
             if pos >= n:
-                raise _SyntaxError(start)
+                raise short(start)
             ch = text[pos]
             if ch == "_" and (m := _INTRODUCER.match(text, pos)):
                 pos = m.end()
@@ -173,7 +190,7 @@ def parse_tuples(text: str, pos: int) -> Iterator[tuple[int, int, list[str | Non
             if ch in "'\"":
                 end = string_end(text, pos)
                 if end is None:
-                    raise _SyntaxError(start)
+                    raise short(start)
                 values.append(unescape(text[pos + 1:end - 1], ch))
                 pos = end
             elif ch == ")" and not values:
@@ -194,164 +211,295 @@ def parse_tuples(text: str, pos: int) -> Iterator[tuple[int, int, list[str | Non
             if pos < n and text[pos] == ")":
                 pos += 1
                 break
-            raise _SyntaxError(start)
+            raise short(start) if pos >= n else _SyntaxError(start)
         yield start, pos, values
 
 
+@dataclass
+class _WindowLine:
+    """A line of an open INSERT statement still held: its text starts at ``start`` (a position in
+    the statement's text, the lines joined by ``\\n``); ``col``/``byte`` cache the last offset walk."""
+
+    line: Line
+    start: int
+    covered: bool = False
+    col: int = 0
+    byte: int = -1
+
+
+#: Least growth (characters) of an open INSERT's held lines before its tuples are tried again
+#: although no line closed a tuple; doubled after each try, so a long literal is scanned a bounded
+#: number of times.
+_RETRY_CHARS = 1 << 16
+
+
+class _InsertReader:
+    """One INSERT statement read tuple by tuple as its lines arrive (issue 13 defect 5, "parse in
+    bounded memory"): only the lines from the first tuple not yet read are held, so memory is bounded
+    by the longest line or tuple (or quarantined fragment), never by the statement. The rows, their
+    locators and the line ledger are those of reading the whole statement at once (the rules in
+    :func:`parse_sql_dump`)."""
+
+    def __init__(self, lines: list[Line], head_end: int, table: str, columns: list[str] | None,
+                 ctx: dict) -> None:
+        self.ctx, self.table, self.columns = ctx, table, columns
+        self.fields = ctx["inferred"].get(table)
+        self.first = lines[0]
+        self.window: list[_WindowLine] = []
+        self.starts: list[int] = []
+        self.size = 0
+        self.next_start = 0
+        self.pos = head_end  # the next character no tuple has read
+        self.bad_at: int | None = None  # start of a quarantined fragment still open
+        self.index = 0
+        self.sample: list[tuple] = []  # rows held until a headerless table's fields are inferred
+        for line in lines:
+            self._append(line)
+        for wl in self.window:  # the statement's head (up to VALUES)
+            if wl.start <= max(0, head_end - 1):
+                wl.covered = True
+        self.next_try = 0
+        if columns is not None:
+            self._columns_known()
+
+    def _append(self, line: Line) -> None:
+        self.window.append(_WindowLine(line, self.next_start))
+        self.starts.append(self.next_start)
+        self.next_start += len(line.text) + 1
+        self.size += len(line.text) + 1
+
+    def add(self, line: Line, ready: bool) -> Iterator[ParsedRow]:
+        """Take the statement's next line; ``ready``: no string literal is open at its end."""
+        self._append(line)
+        if self.bad_at is not None and line.text.startswith("("):
+            # The open fragment ends at the next line that opens a tuple (one tuple per line).
+            yield from self._row(self.bad_at, self.window[-1].start - 1, None)
+            self.bad_at = None
+            self.pos = self.window[-1].start
+        if (ready and ")" in line.text and self.bad_at is None) or self.size >= self.next_try:
+            yield from self._read(final=False)
+
+    def finish(self) -> Iterator[ParsedRow]:
+        """The statement has ended: read what is left, quarantine what does not parse."""
+        yield from self._read(final=True)
+        for wl in self.window:
+            self._close_line(wl)
+        self.window.clear()
+        if self.columns is None:
+            self._decide_columns()
+        yield from self._flush_sample()
+
+    def _read(self, final: bool) -> Iterator[ParsedRow]:
+        if not self.window:
+            return
+        base = self.window[0].start
+        text = "\n".join(wl.line.text for wl in self.window)
+        if self.bad_at is None:
+            while True:
+                try:
+                    for start, end, values in parse_tuples(text, self.pos - base, final):
+                        self.pos = base + end
+                        yield from self._row(base + start, base + end, values)
+                    if final:
+                        self.pos = base + len(text)
+                    break
+                except _Incomplete:
+                    break
+                except _SyntaxError as exc:
+                    # Quarantine from the failing tuple to the next line that opens a tuple (one
+                    # tuple per line: Navicat, phpMyAdmin), else to the end of the statement; then
+                    # read on.
+                    bad_at = exc.args[0]
+                    nxt = text.find("\n(", bad_at + 1)
+                    if nxt >= 0:
+                        yield from self._row(base + bad_at, base + nxt, None)
+                        self.pos = base + nxt + 1
+                        continue
+                    self.bad_at = base + bad_at
+                    break
+        if final and self.bad_at is not None:
+            yield from self._row(self.bad_at, base + len(text), None)
+            self.bad_at = None
+            self.pos = base + len(text)
+        del text
+        # Lines no later row can reach are done: their ledger line is final, they are let go.
+        keep = self.pos if self.bad_at is None else min(self.pos, self.bad_at)
+        drop = 0
+        while drop + 1 < len(self.window) and self.window[drop + 1].start <= keep:
+            drop += 1
+        for wl in self.window[:drop]:
+            self._close_line(wl)
+            self.size -= len(wl.line.text) + 1
+        del self.window[:drop], self.starts[:drop]
+        self.next_try = max(2 * self.size, _RETRY_CHARS)
+
+    def _close_line(self, wl: _WindowLine) -> None:
+        # Line ledger: a line of the statement is accounted for when a row (tuple or quarantined
+        # fragment) covers it, or it is the statement's head (up to VALUES) or holds only white
+        # space, commas, ``;`` or ``)``; nothing else counts, so lines a parser bug skipped leave
+        # the ledger unbalanced instead of vanishing (issue 13 defect 5).
+        if wl.covered or not wl.line.text.strip(" \t\r,;)"):
+            self.ctx["stats"].statement_lines += 1
+
+    def _offset(self, pos: int) -> int:
+        wl = self.window[bisect.bisect_right(self.starts, pos) - 1]
+        col = pos - wl.start
+        if wl.byte < 0 or col < wl.col:
+            wl.col, wl.byte = 0, wl.line.offset + (self.ctx["bom"] if wl.line.number == 1 else 0)
+        wl.byte += len(wl.line.text[wl.col:col].encode(self.ctx["codec"]))
+        wl.col = col
+        return wl.byte
+
+    def _row(self, start: int, end: int, values: list[str | None] | None) -> Iterator[ParsedRow]:
+        first = bisect.bisect_right(self.starts, start) - 1
+        last = bisect.bisect_right(self.starts, max(start, end - 1)) - 1
+        for wl in self.window[first:last + 1]:
+            wl.covered = True
+        through = bisect.bisect_right(self.starts, end) - 1  # a fragment may end in an empty line
+        text = "\n".join(wl.line.text for wl in self.window[first:through + 1])
+        raw = text[start - self.window[first].start:end - self.window[first].start]
+        del text
+        self.index += 1
+        self.sample.append((self.index, self._offset(start), raw, values))
+        if self.columns is None:
+            width_rows = sum(1 for *_, v in self.sample if v is not None)
+            if width_rows < self.ctx["options"].infer_sample_rows:
+                return
+            self._decide_columns()
+        yield from self._flush_sample()
+
+    def _decide_columns(self) -> None:
+        ctx = self.ctx
+        width = max((len(v) for *_, v in self.sample if v is not None), default=0)
+        self.columns = [f"col_{i + 1}" for i in range(width)]
+        fields, why = infer_fields([v for *_, v in self.sample if v is not None and len(v) == width],
+                                   width, min_share=ctx["options"].infer_min_share)
+        ctx["tables"][self.table] = self.columns
+        ctx["inferred"][self.table] = self.fields = fields
+        ctx["stats"].column_inference[self.table] = why
+        self._columns_known()
+
+    def _columns_known(self) -> None:
+        stats = self.ctx["stats"]
+        stats.headers.setdefault(self.table, list(self.columns))
+        stats.header_lines.setdefault(self.table, 0)
+
+    def _flush_sample(self) -> Iterator[ParsedRow]:
+        stats, columns = self.ctx["stats"], self.columns
+        rows, self.sample = self.sample, []
+        for idx, offset, raw, values in rows:
+            stats.rows_read += 1
+            if values is None:
+                stats.rows_quarantined += 1
+                yield ParsedRow(self.table, self.first.number, offset, raw, reason_code=SQL_PARSE_ERROR, sub_index=idx)
+            elif len(values) != len(columns):
+                stats.rows_quarantined += 1
+                yield ParsedRow(self.table, self.first.number, offset, raw, reason_code=SQL_VALUE_COUNT, sub_index=idx)
+            else:
+                stats.records += 1
+                yield ParsedRow(self.table, self.first.number, offset, raw, cells=values, header=columns,
+                                fields=self.fields, sub_index=idx)
+
+
+def line_end_state(text: str, quote: str | None) -> tuple[str | None, bool]:
+    """(open quote at the end of the line ``text``, given the quote open at its start; whether a
+    ``;`` outside strings ends it)."""
+    pos, ended = 0, False
+    if quote is not None:
+        end = string_end(quote + text, 0)
+        if end is None:
+            return quote, False
+        pos = end - 1
+        quote = None
+    while True:
+        m = _SCAN.search(text, pos)
+        if m is None:
+            return None, ended and not text[pos:].strip()
+        ch = m.group(0)
+        if ch == ";":
+            ended = True
+            pos = m.end()
+            continue
+        ended = False
+        if ch == "`":
+            close = text.find("`", m.end())
+            if close < 0:
+                return None, False
+            pos = close + 1
+            continue
+        end = string_end(text, m.start())
+        if end is None:
+            return ch, False
+        pos = end
+
+
+#: A statement head that may still become an INSERT or CREATE TABLE once its next lines are read,
+#: and the most characters such a head may hold before it is counted as other lines.
+_MAYBE_ROWS = re.compile(r"\s*(?:INSERT|REPLACE|CREATE)\b", re.I)
+_HEAD_CHARS = 1 << 16
+
+
 def parse_sql_dump(path: Path, stats: ItemStats, options: ParseOptions) -> Iterator[ParsedRow]:
-    """Rows of a MySQL dump; see the module docstring for what is read and the locator."""
+    """Rows of a MySQL dump; see the module docstring for what is read and the locator.
+
+    Streaming: an INSERT's tuples are read as its lines arrive (:class:`_InsertReader`); the lines of
+    any other statement are counted, not kept (a CREATE TABLE's are, to read its columns).
+    """
     encoding, confidence, bom, detected = detect_encoding_verbose(path)
     stats.format, stats.encoding, stats.encoding_confidence = "sql", encoding, confidence
     stats.encoding_detected = detected
     codec = "utf-8" if encoding == "utf-8-sig" else encoding
-    tables: dict[str, list[str]] = {}
-    inferred: dict[str, list[str | None]] = {}
+    ctx = {"stats": stats, "options": options, "codec": codec, "bom": bom, "tables": {}, "inferred": {}}
+    tables: dict[str, list[str]] = ctx["tables"]
 
-    statement: list = []  # Lines of the open statement
+    kind: str | None = None  # the open statement: None, "head" (not known yet), "create", "insert", "other"
+    head: list[Line] = []  # its lines while it is a head or a CREATE TABLE
+    reader: _InsertReader | None = None
     quote: str | None = None  # open string quote carried across lines
 
-    def line_end_state(text: str, quote: str | None) -> tuple[str | None, bool]:
-        """(open quote at the end of ``text``, whether a ``;`` outside strings ends it)."""
-        pos, ended = 0, False
-        if quote is not None:
-            end = string_end(quote + text, 0)
-            if end is None:
-                return quote, False
-            pos = end - 1
-            quote = None
-        while True:
-            m = _SCAN.search(text, pos)
-            if m is None:
-                return None, ended and not text[pos:].strip()
-            ch = m.group(0)
-            if ch == ";":
-                ended = True
-                pos = m.end()
-                continue
-            ended = False
-            if ch == "`":
-                close = text.find("`", m.end())
-                if close < 0:
-                    return None, False
-                pos = close + 1
-                continue
-            end = string_end(text, m.start())
-            if end is None:
-                return ch, False
-            pos = end
+    def classify() -> None:
+        nonlocal kind, head, reader
+        text = "\n".join(ln.text for ln in head)
+        if _CREATE_RE.match(text):
+            kind = "create"
+        elif m := _INSERT_RE.match(text):
+            table = _ident(m.group(1))
+            if table not in stats.sheets:
+                stats.sheets.append(table)
+            columns = [_ident(c) for c in _split_top_level(m.group(2)[1:-1])] if m.group(2) else tables.get(table)
+            kind, reader = "insert", _InsertReader(head, m.end(), table, columns, ctx)
+            head = []
+        elif not _MAYBE_ROWS.match(text) or len(text) > _HEAD_CHARS:
+            kind = "other"
+            stats.other_lines += len(head)
+            head = []
 
-    def finish(lines: list) -> Iterator[ParsedRow]:
-        text = "\n".join(ln.text for ln in lines)
-        first = lines[0]
-        created = create_table_columns(text)
-        if created is not None:
-            table, columns = created
+    def close() -> Iterator[ParsedRow]:
+        nonlocal kind, head, reader
+        if kind == "insert":
+            yield from reader.finish()
+        elif kind == "create":
+            table, columns = create_table_columns("\n".join(ln.text for ln in head))
             tables[table] = columns
-            stats.other_lines += len(lines)
-            return
-        m = _INSERT_RE.match(text)
-        if m is None:
-            stats.other_lines += len(lines)
-            return
-        table = _ident(m.group(1))
-        if table not in stats.sheets:
-            stats.sheets.append(table)
-        columns = [_ident(c) for c in _split_top_level(m.group(2)[1:-1])] if m.group(2) else tables.get(table)
-        # Byte offsets: line starts in ``text`` → file offsets, walked forward tuple by tuple.
-        starts, acc = [], 0
-        for ln in lines:
-            starts.append(acc)
-            acc += len(ln.text) + 1
-        walk = {"line": 0, "col": 0, "bytes": first.offset + (bom if first.number == 1 else 0)}
-
-        def offset_of(pos: int) -> int:
-            while walk["line"] + 1 < len(lines) and starts[walk["line"] + 1] <= pos:
-                walk["line"] += 1
-                walk["col"] = 0
-                walk["bytes"] = ln_next_offset(walk["line"])
-            ln_text = lines[walk["line"]].text
-            col = pos - starts[walk["line"]]
-            walk["bytes"] += len(ln_text[walk["col"]:col].encode(codec))
-            walk["col"] = col
-            return walk["bytes"]
-
-        def ln_next_offset(i: int) -> int:
-            return lines[i].offset
-
-        index = 0
-        pending_rows: list[tuple[int, int, int, list[str | None]]] = []
-        pos = m.end()
-        while True:
-            try:
-                for start, end, values in parse_tuples(text, pos):
-                    index += 1
-                    pending_rows.append((index, start, end, values))
-                break
-            except _SyntaxError as exc:
-                # Quarantine from the failing tuple to the next line that opens a tuple (one
-                # tuple per line: Navicat, phpMyAdmin), else to the end of the statement; then
-                # read on.
-                bad_at = exc.args[0]
-                nxt = text.find("\n(", bad_at + 1)
-                stop = nxt if nxt >= 0 else len(text)
-                index += 1
-                pending_rows.append((index, bad_at, stop, None))
-                if nxt < 0:
-                    break
-                pos = stop + 1
-        # Line ledger: a line of the statement is accounted for when a row (tuple or quarantined
-        # fragment) covers it, or it is the statement's head (up to VALUES) or holds only white
-        # space, commas, ``;`` or ``)`` after the last row; nothing else counts, so lines a parser
-        # bug skipped leave the ledger unbalanced instead of vanishing (issue 13 defect 5).
-        covered = [False] * len(lines)
-        for i in range(bisect.bisect_right(starts, max(0, m.end() - 1))):
-            covered[i] = True
-        for _, start, end, _ in pending_rows:
-            for i in range(bisect.bisect_right(starts, start) - 1, bisect.bisect_right(starts, max(start, end - 1))):
-                covered[i] = True
-        for i, ln in enumerate(lines):
-            if not covered[i] and not ln.text.strip(" \t\r,;)"):
-                covered[i] = True
-        stats.statement_lines += sum(covered)
-        if columns is None:
-            width = max((len(v) for _, _, _, v in pending_rows if v is not None), default=0)
-            columns = [f"col_{i + 1}" for i in range(width)]
-            fields, why = infer_fields([v for _, _, _, v in pending_rows if v is not None and len(v) == width][: options.infer_sample_rows],
-                                       width, min_share=options.infer_min_share)
-            tables[table] = columns
-            inferred[table] = fields
-            stats.column_inference[table] = why
-        stats.headers.setdefault(table, list(columns))
-        stats.header_lines.setdefault(table, 0)
-        fields = inferred.get(table)
-        for idx, start, end, values in pending_rows:
-            stats.rows_read += 1
-            offset = offset_of(start)
-            if values is None:
-                stats.rows_quarantined += 1
-                yield ParsedRow(table, first.number, offset, text[start:end], reason_code=SQL_PARSE_ERROR, sub_index=idx)
-            elif len(values) != len(columns):
-                stats.rows_quarantined += 1
-                yield ParsedRow(table, first.number, offset, text[start:end], reason_code=SQL_VALUE_COUNT, sub_index=idx)
-            else:
-                stats.records += 1
-                yield ParsedRow(table, first.number, offset, text[start:end], cells=values, header=columns,
-                                fields=fields, sub_index=idx)
+            stats.other_lines += len(head)
+        elif kind == "head":
+            stats.other_lines += len(head)
+        kind, head, reader = None, [], None
 
     for line in iter_lines(path, encoding, bom):
         stats.physical_lines += 1
         if line.text is None:
-            if statement:
+            if kind is not None:
                 # A bad line inside a statement: the statement so far is read, the line quarantined.
-                yield from finish(statement)
-                statement, quote = [], None
+                yield from close()
+                quote = None
             stats.rows_read += 1
             stats.rows_quarantined += 1
             stats.statement_lines += 1
             yield ParsedRow("", line.number, line.offset, escape_bytes(line.raw, codec), reason_code=UNDECODABLE)
             continue
         text = line.text
-        if not statement:
+        if kind is None:
             stripped = text.strip()
             if not stripped:
                 stats.blank_lines += 1
@@ -364,15 +512,23 @@ def parse_sql_dump(path: Path, stats: ItemStats, options: ParseOptions) -> Itera
             # missing ``;``): the open statement is read as it stands and this one starts afresh.
             # mysqldump, Navicat and phpMyAdmin write a line break inside a literal as ``\n``, so
             # such a line is never inside a real string.
-            yield from finish(statement)
-            statement, quote = [], None
-        statement.append(line)
+            yield from close()
+            quote = None
         quote, ended = line_end_state(text, quote)
+        if kind is None:
+            kind = "head"
+        if kind == "insert":
+            yield from reader.add(line, ready=quote is None)
+        elif kind == "other":
+            stats.other_lines += 1
+        else:
+            head.append(line)
+            if kind == "head":
+                classify()
         if ended:
-            yield from finish(statement)
-            statement = []
-    if statement:
-        yield from finish(statement)
+            yield from close()
+    if kind is not None:
+        yield from close()
 
 
 def parse_sql(path: Path, stats: ItemStats, options: ParseOptions = DEFAULT_OPTIONS) -> Iterator[ParsedRow]:

@@ -172,21 +172,32 @@ def _cr_lines(fh) -> Iterator[bytes]:
 
 
 def _iter_wide_lines(path: Path, codec: str, bom_length: int) -> Iterator[Line]:
+    """UTF-16/32 lines, read 1 MiB at a time (memory: the longest line, not the file)."""
     unit = 4 if codec.startswith("utf-32") else 2
     newline = "\n".encode(codec)
-    data = path.read_bytes()
-    pos = bom_length
     number = 0
-    while pos < len(data):
-        end = data.find(newline, pos)
-        while end != -1 and (end - bom_length) % unit:
-            end = data.find(newline, end + 1)
-        stop = len(data) if end == -1 else end + unit
-        raw = data[pos:stop]
-        number += 1
-        try:
-            text = raw.decode(codec, errors="strict").rstrip("\n").rstrip("\r")
-        except UnicodeDecodeError:
-            text = None
-        yield Line(number, pos, text, raw)
-        pos = stop
+    with open(path, "rb") as fh:
+        fh.seek(bom_length)
+        pos = bom_length  # file offset of buf[0]
+        buf = b""
+        eof = False
+        while buf or not eof:
+            end = buf.find(newline)
+            while end != -1 and end % unit:  # buf starts on a code unit: only aligned \n end a line
+                end = buf.find(newline, end + 1)
+            if end == -1 and not eof:
+                chunk = fh.read(1 << 20)
+                if chunk:
+                    buf += chunk
+                else:
+                    eof = True
+                continue
+            stop = len(buf) if end == -1 else end + unit
+            raw, buf = buf[:stop], buf[stop:]
+            number += 1
+            try:
+                text = raw.decode(codec, errors="strict").rstrip("\n").rstrip("\r")
+            except UnicodeDecodeError:
+                text = None
+            yield Line(number, pos, text, raw)
+            pos += stop
