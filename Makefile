@@ -43,13 +43,17 @@ container-deps:
 		echo "installing unar, mdbtools and libarchive (apt-get)"; \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends unar mdbtools libarchive13; }
 
+# --compile-bytecode: uv writes no .pyc by default, and where PYTHONDONTWRITEBYTECODE is set (as on
+# the project's machines) every process then compiles great_expectations, Airflow and Spark's Python
+# from source again: a stage process spent 15 % more CPU that way (bench/results/pyc_2026-12-04.json).
 $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH"; exit 1; }
 	@command -v java >/dev/null || { echo "need Java 17 (java on PATH) for Spark"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --disable-pip-version-check uv==0.13.9
-	$(UV) pip install -q --python $(PY) -r requirements.lock
+	$(UV) pip install -q --python $(PY) --compile-bytecode -r requirements.lock
 	$(UV) pip install -q --python $(PY) --no-deps -e .
+	$(PY) -m compileall -q jobs dags
 	touch $(STAMP)
 
 airflow-init: $(STAMP)
