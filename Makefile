@@ -67,7 +67,7 @@ run: airflow-init container-deps
 
 # Everything CI runs: the boundaries and lint, then every test tier (unit, integration, e2e, deployment).
 test: lint airflow-init system-deps
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadgroup
 
 # The unit tier alone (tiny in-line DataFrames, generated files; a few minutes), after lint.
 test-fast: lint

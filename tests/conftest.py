@@ -67,7 +67,20 @@ def reference_run(tmp_path_factory):
             "bundle": home / "casefiles" / REFERENCE_CASE / REFERENCE_SEIZURE / run_key(f"manual__{REFERENCE_DATE}")}
 
 
+#: Session fixtures that start something expensive once (a DAG run, a server): every test that needs
+#: one of them runs on the same pytest-xdist worker, so each starts once per `make test`.
+SHARED_ONCE = frozenset({"reference_run", "s3_server", "postgres_server"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook, which reads the groups off the items
 def pytest_collection_modifyitems(config, items):
     """Tests marked ``mutates_reference`` change the shared ``reference_run`` (review decisions applied
-    and its bundle recomputed): run them after every test that compares against that bundle."""
+    and its bundle recomputed): run them after every test that compares against that bundle.
+
+    Under pytest-xdist (``make test``: ``-n 2 --dist loadgroup``) each test gets an ``xdist_group``:
+    ``shared`` for the tests that use a :data:`SHARED_ONCE` fixture (one worker, in this order, so the
+    reference run is made once and mutated last), else its module (its module fixtures made once)."""
     items.sort(key=lambda item: item.get_closest_marker("mutates_reference") is not None)
+    for item in items:
+        group = "shared" if SHARED_ONCE.intersection(item.fixturenames) else item.nodeid.split("::", 1)[0]
+        item.add_marker(pytest.mark.xdist_group(group))
