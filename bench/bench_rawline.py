@@ -15,8 +15,10 @@ fresh Python process (``--root`` on ``sys.path``, so the same script measures an
 ``raw_lines`` for ``--sample`` records of the item at seeded random lines, the item's last line always
 among them (so the whole item is parsed: the review's worst case; intake's sample is Cochran's, about
 385 per category). Recorded per run: CPU seconds (user + sys of the process and its children,
-``getrusage``; the machine is shared, so wall time is recorded but not compared), wall seconds, peak
-RSS (``ru_maxrss``) and its growth over the imports and the register read, and whether every wanted
+``getrusage``; the machine is shared, so wall time is recorded but not compared), wall seconds, the
+peak RSS during the call (``VmHWM`` after resetting it through ``/proc/self/clear_refs`` once the
+imports are done: the imports alone peak higher than the call, so ``ru_maxrss`` would hide it) and
+its growth over the RSS before the call, and whether every wanted
 record's raw line was found and equals the line written (checked against the generator's own lines).
 Only counts are printed, never a value.
 """
@@ -110,15 +112,23 @@ storage = LocalStorage(data + "/home")
 synonyms = load_config().synonyms
 records = [{"record_id": record_id(meta["sha256"], meta["sheet"], n, None), "item_sha256": meta["sha256"], "item_path": name,
             "sheet": meta["sheet"], "line_number": str(n)} for n in lines_wanted]
-rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def status(key):
+    for line in open("/proc/self/status"):
+        if line.startswith(key + ":"):
+            return int(line.split()[1])  # kB
+rss_imports = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+with open("/proc/self/clear_refs", "w") as f:
+    f.write("5")  # Linux: reset the peak RSS (VmHWM) to the current RSS, so the peak below is the call's own
+rss0 = status("VmRSS")
 c0 = resource.getrusage(resource.RUSAGE_SELF); k0 = resource.getrusage(resource.RUSAGE_CHILDREN); w0 = time.monotonic()
 got = raw_lines(storage, "BENCH", "S1", records, synonyms)
 w1 = time.monotonic(); c1 = resource.getrusage(resource.RUSAGE_SELF); k1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+rss1 = status("VmHWM")
 found = [got.get(r["record_id"]) for r in records]
 print(json.dumps({"cpu_seconds": round((c1.ru_utime - c0.ru_utime) + (c1.ru_stime - c0.ru_stime)
                                       + (k1.ru_utime - k0.ru_utime) + (k1.ru_stime - k0.ru_stime), 2),
                   "wall_seconds": round(w1 - w0, 2), "peak_rss_mib": round(rss1 / 1024, 1), "rss_growth_mib": round((rss1 - rss0) / 1024, 1),
+                  "rss_before_mib": round(rss0 / 1024, 1), "peak_rss_imports_mib": round(rss_imports / 1024, 1),
                   "found": sum(1 for x in found if x is not None),
                   "lines_sha256": hashlib.sha256("\n".join(x or "" for x in found).encode()).hexdigest()}))
 """
@@ -152,6 +162,7 @@ def main() -> int:
     ap.add_argument("--root", default=str(ROOT), help="the tree whose jobs/ is measured")
     ap.add_argument("--label", default="", help="name of this tree in the results (A/B)")
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--only", choices=("csv", "xlsx"), default=None, help="measure one item only")
     ap.add_argument("--out", default="")
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
@@ -160,6 +171,8 @@ def main() -> int:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CASEFILE_")}
     results = []
     for name, meta in sorted(items.items()):
+        if args.only and meta["format"] != args.only:
+            continue
         rnd = random.Random(SEED)
         last = meta["rows"] + 1  # line 1 is the header
         wanted = sorted({*rnd.sample(range(2, last + 1), min(args.sample, meta["rows"]) - 1), last})
