@@ -70,6 +70,11 @@ class Words:
             return label
         return self._catalog(f"level.{kind}", k=arg) if arg else self._catalog(f"level.{kind}")
 
+    def why(self, code: str) -> str:
+        """The word of a reason an item is in the queue (:data:`jobs.review.queue.WHY`: ``sample`` → 随机抽样)."""
+        key = f"review.why_{code}"
+        return self._catalog(key) if self._catalog.has(key) else code
+
     def category(self, key: str) -> str:
         """The short name of a legal category (``category_short.tier_500`` → 五百条类)."""
         return self._catalog(f"category_short.{key}", default=key) if key else ""

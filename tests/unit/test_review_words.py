@@ -15,7 +15,7 @@ from jobs.common.linkage import IMPLICIT_LEVELS, LEVEL_KINDS, LEVEL_KINDS_WITH_A
 from jobs.common.storage.local import LocalStorage
 from jobs.export.i18n import LANGUAGES, all_keys
 from jobs.review.decisions import DECISIONS, DecisionLog, pair_target
-from jobs.review.queue import ReviewQueue
+from jobs.review.queue import WHY, ReviewQueue
 from jobs.review.sheet import export_sheet, import_sheet, item_digest
 from jobs.review.web import create_app
 from jobs.review.words import Words
@@ -48,6 +48,12 @@ def test_every_level_kind_has_a_word_in_both_languages(kind):
         word = Words(lang).level(label)
         assert word and "{" not in word and (lang != "zh-CN" or word != label)
         assert ("4" in word) == (kind in LEVEL_KINDS_WITH_ARGUMENT)  # the argument is in the word
+
+
+@pytest.mark.parametrize("code", WHY)
+def test_every_queue_reason_has_a_word_in_both_languages(code):
+    assert _has_every_language(f"review.why_{code}"), code
+    assert Words("zh-CN").why(code) != code
 
 
 def test_every_level_the_configs_use_is_a_registered_kind():
@@ -97,7 +103,8 @@ def test_page_shows_chinese_field_labels_levels_and_decisions(tmp_path):
     log.append(reviewer="王", kind="pair", target="a1|b1", decision="same")
     html = create_app(q, log, "tok", case_id="C1", seizure_id="S1").test_client().get("/?token=tok").get_data(as_text=True)
     for shown in ("<td>姓名</td>", "<td>身份证号</td>", "<td>地址</td>", "<td>手机号</td>", "<td>完全一致</td>",
-                  "<td>相差不超过 3 个字符（编辑距离）</td>", "<td>一方缺失（不计权重）</td>", '<span class="state">同一人</span>', "五百条类"):
+                  "<td>相差不超过 3 个字符（编辑距离）</td>", "<td>一方缺失（不计权重）</td>", '<span class="state">同一人</span>', "五百条类",
+                  "入选原因 接近阈值"):
         assert shown in html, shown
     assert "<td>name</td>" not in html and "<td>id_number</td>" not in html and "<td>exact</td>" not in html
     en = create_app(q, log, "tok", case_id="C1", seizure_id="S1", language="en").test_client().get("/?token=tok").get_data(as_text=True)
