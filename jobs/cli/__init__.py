@@ -123,7 +123,8 @@ def build_parser(*, raise_usage_errors: bool = False) -> argparse.ArgumentParser
     rv.add_argument("--seed", type=int, default=20170601, help="seed of the random samples")
     rv.add_argument("--confidence", type=float, default=0.95)
     rv.add_argument("--margin", type=float, default=0.05)
-    rv.add_argument("--language", default="zh-CN", choices=("zh-CN", "en"))
+    rv.add_argument("--lang", "--language", dest="language", default="zh-CN", choices=REPORT_LANGUAGES,
+                    help="the page's and the sheet's language: zh-CN (default) or en")
     rv.set_defaults(func=cmd_review)
     pl = sub.add_parser("pull", help="copy the seizure's latest case file to --dest and verify it (SHA256SUMS and manifest.json)")
     pl.add_argument("--case", required=True)

@@ -16,6 +16,21 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+#: Agreement level kinds a comparison may list (``levenshtein`` and ``prefix`` take ``:K``); the
+#: deduplicate stage evaluates each one (:func:`jobs.deduplicate.linkage.comparisons.gamma`).
+LEVEL_KINDS: tuple[str, ...] = ("exact", "masked", "lower", "levenshtein", "prefix")
+#: Level kinds that take an argument ``:K`` (a non-negative integer).
+LEVEL_KINDS_WITH_ARGUMENT: tuple[str, ...] = ("levenshtein", "prefix")
+#: The two implicit levels every comparison has after its listed ones: no listed level holds /
+#: either side is missing (weight 0).
+IMPLICIT_LEVELS: tuple[str, ...] = ("else", "null")
+
+
+def level_kind(label: str) -> tuple[str, str]:
+    """``(kind, argument)`` of a level label: ``levenshtein:3`` → ``("levenshtein", "3")``, ``exact`` → ``("exact", "")``."""
+    kind, _, arg = label.partition(":")
+    return kind, arg
+
 
 @dataclass(frozen=True)
 class Comparison:

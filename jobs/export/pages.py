@@ -39,6 +39,12 @@ def fixed6(value: Any) -> str:
     return f"{value:.6f}"
 
 
+def percent(value: Any, digits: int = 2) -> str:
+    """A proportion as a percentage (``0.25527`` → ``25.53 %``; ``digits`` decimals): the review's estimates
+    and intervals, to the 4 decimals a published interval is quoted with (Newcombe 1998)."""
+    return f"{100 * float(value):.{digits}f} %"
+
+
 @functools.cache
 def environment() -> Environment:
     """The Jinja2 environment: templates of ``jobs/export/templates`` (loaded through the package, so
@@ -48,6 +54,7 @@ def environment() -> Environment:
                       undefined=StrictUndefined, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
     env.filters["thousands"] = thousands
     env.filters["fixed6"] = fixed6
+    env.globals["percent"] = percent
     env.globals["tier_names"] = TIER_NAMES
     env.globals["lang"] = "zh-CN"
     return env

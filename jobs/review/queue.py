@@ -23,6 +23,10 @@ from typing import Any
 from jobs.review.decisions import pair_target
 from jobs.review.sampling import cochran_sample_size
 
+#: Why an item is in the queue (its ``why`` list): within the band around the threshold / among the
+#: links that decide the tier / drawn by the seeded sample (the only ones the estimates use).
+WHY: tuple[str, ...] = ("band", "tier", "sample")
+
 
 @dataclass(frozen=True)
 class QueueSettings:

@@ -37,7 +37,8 @@ def raw_lines(storage, case_id: str, seizure_id: str, records: Iterable[Mapping[
 
     Args:
         storage: the case's storage (``evidence`` and ``work`` stores).
-        records: ``records.csv`` rows with ``record_id``, ``item_sha256``, ``item_path``.
+        records: ``records.csv`` rows with ``record_id``, ``item_sha256``, ``item_path`` and, to hash only
+            the rows on their lines, ``sheet`` and ``line_number`` (without them every row of the item is hashed).
         synonyms, intake_settings: the configuration the intake stage parsed with
             (``Config.synonyms``, the intake manifest's ``intake_settings``).
 
@@ -51,8 +52,15 @@ def raw_lines(storage, case_id: str, seizure_id: str, records: Iterable[Mapping[
     from jobs.intake.worker import parse_options
 
     wanted: dict[str, dict[str, str]] = {}
+    lines: dict[str, set[tuple[str, int]] | None] = {}  # item → the (sheet, line) of its wanted records; None: hash every row
     for r in records:
-        wanted.setdefault(str(r["item_path"]), {})[str(r["record_id"])] = str(r.get("item_sha256") or "")
+        path = str(r["item_path"])
+        wanted.setdefault(path, {})[str(r["record_id"])] = str(r.get("item_sha256") or "")
+        line = str(r.get("line_number") or "")
+        if not line.isdigit():
+            lines[path] = None  # a record without its line number: every row of its item is hashed
+        elif lines.get(path, set()) is not None:
+            lines.setdefault(path, set()).add((str(r.get("sheet") or ""), int(line)))
     out: dict[str, str | None] = {rid: None for ids in wanted.values() for rid in ids}
     register = read_register(storage, case_id, seizure_id)
     settings = IntakeSettings.from_dict(intake_settings)
@@ -61,7 +69,7 @@ def raw_lines(storage, case_id: str, seizure_id: str, records: Iterable[Mapping[
         entry = register.get(path)
         if entry is not None and entry.get("sha256") in set(wanted[path].values()):
             local = verify_item(storage, case_id, seizure_id, entry)
-            _read_rows(local, path, entry["sha256"], wanted[path], out, options, settings)
+            _read_rows(local, path, entry["sha256"], wanted[path], out, options, settings, lines.get(path))
     # Archive members: expand each registered archive that holds a wanted member, once, in scratch space.
     members = [p for p in wanted if p not in register]
     containers = sorted(c for c in register if any(p.startswith(c + "/") for p in members))
@@ -72,13 +80,17 @@ def raw_lines(storage, case_id: str, seizure_id: str, records: Iterable[Mapping[
             for item in items:
                 ids = wanted.get(item["path"])
                 if ids and item["sha256"] in set(ids.values()):
-                    _read_rows(Path(item["local_path"]), item["path"], item["sha256"], ids, out, options, settings)
+                    _read_rows(Path(item["local_path"]), item["path"], item["sha256"], ids, out, options, settings, lines.get(item["path"]))
     return out
 
 
 def _read_rows(local: Path, path: str, sha256: str, ids: Mapping[str, str], out: dict[str, str | None],
-               options: Any, settings: Any) -> None:
-    """Parse ``local`` as intake does and put the raw line of each record of ``ids`` into ``out``."""
+               options: Any, settings: Any, lines: set[tuple[str, int]] | None = None) -> None:
+    """Parse ``local`` as intake does and put the raw line of each record of ``ids`` into ``out``.
+
+    ``lines``: the ``(sheet, line_number)`` of the wanted records (from ``records.csv``); only rows on
+    those lines are hashed (the record id is still computed and must match: the locator only narrows
+    which rows are hashed, it never picks one). None: every row is hashed."""
     from jobs.intake.formats import PARSERS, ItemStats, detect_format
     from jobs.intake.records import record_id
     from jobs.intake.worker import check_item
@@ -91,6 +103,8 @@ def _read_rows(local: Path, path: str, sha256: str, ids: Mapping[str, str], out:
     check_item(local, fmt, head, settings)  # the same size and bomb limits as intake
     left = set(ids)
     for row in PARSERS[fmt](local, ItemStats(), options):
+        if lines is not None and (row.sheet or "", row.line_number) not in lines:
+            continue
         rid = record_id(sha256, row.sheet, row.line_number, row.sub_index)
         if rid in left:
             out[rid] = row.raw_line

@@ -1,7 +1,9 @@
 """The review queue as an Excel sheet, and the decisions read back from it (issue 17).
 
 For reviewers who work in Excel or WPS: :func:`export_sheet` writes the queue as ``.xlsx``, one
-sheet for the links (``pairs``), one for the sampled records (``records``) and an ``about`` sheet;
+sheet for the links (``pairs``), one for the sampled records (``records``) and an ``about`` sheet,
+named, headed and filled in the sheet's language (:class:`jobs.review.words.Words`: tabs 疑似重复关联 /
+抽样记录 / 说明, field labels 姓名 · 记录一, levels 完全一致, decisions 同一人 in zh-CN);
 :func:`import_sheet` reads the filled-in ``decision``, ``reviewer`` and ``reason`` columns back and
 appends each decision to the hash-chained log (:class:`jobs.review.decisions.DecisionLog`) exactly
 as the page does (same kind, target, decision, reviewer, reason and ``why``).
@@ -38,7 +40,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,11 +50,12 @@ from jobs.export.cells import neutralize, restore
 from jobs.export.workbook import FIXED_CREATED, MAX_WIDTH, display_width, utf16_cut
 from jobs.review.decisions import DECISIONS, DecisionLog, check_decision, latest_decisions
 from jobs.review.queue import ReviewQueue
-from jobs.review.web import catalog
+from jobs.review.words import LANGUAGES, Words
 
 #: Largest sheet file read back (bytes): a queue of a few thousand rows is far below it.
 MAX_SHEET_BYTES = 64 << 20
-#: Sheet names (fixed, whatever the language: the import finds them by name).
+#: The sheets by role; their tab names are in the sheet's language (``review.tab_<role>``: 疑似重复关联,
+#: 抽样记录, 说明 in zh-CN; pairs, records, about in en). The import finds them under either language's name.
 PAIRS, RECORDS, ABOUT = "pairs", "records", "about"
 #: The ``about`` sheet's cell holding the queue settings (JSON), and those settings with their option names.
 SETTINGS_KEY = "casefile-queue-settings"
@@ -100,9 +102,23 @@ def item_digest(item: Mapping[str, Any]) -> str:
 
 
 def decision_labels(language: str) -> dict[str, str]:
-    """decision code → the word shown in the sheet's drop-down (``same`` → ``同一人``), the page's words without the key."""
-    t = catalog(language)
-    return {code: re.sub(r"\s*\[.\]$", "", t[code]) for codes in DECISIONS.values() for code in codes}
+    """decision code → the word shown in the sheet's drop-down (``same`` → ``同一人``: ``decision.*`` of the catalog)."""
+    w = Words(language)
+    return {code: w.decision(code) for codes in DECISIONS.values() for code in codes}
+
+
+def tab_name(role: str, language: str) -> str:
+    """The tab name of the sheet ``role`` (:data:`PAIRS`, :data:`RECORDS`, :data:`ABOUT`) in ``language``."""
+    return Words(language)(f"tab_{role}")
+
+
+def _find_tab(sheetnames: list[str], role: str) -> tuple[str, str] | None:
+    """``(tab name, language)`` of the sheet ``role`` in a workbook, whichever language it was written in."""
+    for language in LANGUAGES:
+        name = tab_name(role, language)
+        if name in sheetnames:
+            return name, language
+    return None
 
 
 def _decision_code(value: str, kind: str) -> str | None:
@@ -123,16 +139,18 @@ def _record_columns() -> list[str]:
     return [*_RECORD_HEAD, "content_sha256", *INPUT_COLUMNS]
 
 
-def _pair_row(p: Mapping[str, Any]) -> dict[str, Any]:
+def _pair_row(p: Mapping[str, Any], words: Words) -> dict[str, Any]:
+    """A pair's sheet row; a field's comparison level as its word (``exact`` → 完全一致) in ``words``' language."""
     row: dict[str, Any] = {k: p.get(k) for k in _PAIR_HEAD}
     row["why"] = ",".join(p.get("why") or [])
     for f in p.get("fields") or []:
-        row.update({f"{f['name']}:left": f["left"], f"{f['name']}:right": f["right"], f"{f['name']}:level": f["level"], f"{f['name']}:weight": f["weight"]})
+        row.update({f"{f['name']}:left": f["left"], f"{f['name']}:right": f["right"], f"{f['name']}:level": words.level(f["level"]),
+                    f"{f['name']}:weight": f["weight"]})
     row["content_sha256"] = item_digest(p)
     return row
 
 
-def _record_row(r: Mapping[str, Any]) -> dict[str, Any]:
+def _record_row(r: Mapping[str, Any], words: Words | None = None) -> dict[str, Any]:
     row: dict[str, Any] = {k: r.get(k) for k in _RECORD_HEAD}
     row["why"] = ",".join(r.get("why") or [])
     row["line_number"] = int(r["line_number"]) if str(r.get("line_number") or "").isdigit() else r.get("line_number")
@@ -140,10 +158,13 @@ def _record_row(r: Mapping[str, Any]) -> dict[str, Any]:
     return row
 
 
-def _header_label(column: str, t: Mapping[str, str]) -> str:
+def _header_label(column: str, words: Words) -> str:
+    """Row 1's header of a column key: ``record_id`` → 记录编号; ``name:left`` → 姓名 · 记录一 (the field's label)."""
+    t = words.page()
     name, _, part = column.partition(":")
-    label = t.get(f"col_{name}", name)
-    return f"{label} · {t.get(f'col_{part}', part)}" if part else label
+    if part:
+        return f"{words.field(name)} · {t.get(f'col_{part}', part)}"
+    return t.get(f"col_{name}", name)
 
 
 def export_sheet(queue: ReviewQueue, dest: Path, *, case_id: str, seizure_id: str, language: str = "zh-CN") -> dict[str, int]:
@@ -156,7 +177,7 @@ def export_sheet(queue: ReviewQueue, dest: Path, *, case_id: str, seizure_id: st
     """
     import xlsxwriter
 
-    t = catalog(language)
+    words = Words(language)
     labels = decision_labels(language)
     wb = xlsxwriter.Workbook(str(dest), {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False})
     wb.set_properties({"created": FIXED_CREATED, "title": f"review {case_id}/{seizure_id}", "author": "casefile"})
@@ -164,11 +185,11 @@ def export_sheet(queue: ReviewQueue, dest: Path, *, case_id: str, seizure_id: st
     text = wb.add_format({"num_format": "@"})
     entry = wb.add_format({"num_format": "@", "bg_color": "#FFF2CC", "locked": False})
     counts = {}
-    for name, columns, rows, kind in ((PAIRS, _pair_columns(queue), [_pair_row(p) for p in queue.pairs], "pair"),
+    for name, columns, rows, kind in ((PAIRS, _pair_columns(queue), [_pair_row(p, words) for p in queue.pairs], "pair"),
                                       (RECORDS, _record_columns(), [_record_row(r) for r in queue.records], "record")):
-        ws = wb.add_worksheet(name)
+        ws = wb.add_worksheet(tab_name(name, language))
         for c, col in enumerate(columns):
-            header = _header_label(col, t)
+            header = _header_label(col, words)
             width = max([display_width(header) + 2, *(min(display_width(str(r.get(col) or "")[:MAX_WIDTH * 2]), MAX_WIDTH) + 1 for r in rows[:200])])
             ws.set_column(c, c, min(width, MAX_WIDTH), entry if col in INPUT_COLUMNS else text)
             ws.write_string(0, c, header, head)
@@ -189,11 +210,11 @@ def export_sheet(queue: ReviewQueue, dest: Path, *, case_id: str, seizure_id: st
         ws.data_validation(2, d, max(2, len(rows) + 1), d, {"validate": "list", "source": [labels[c] for c in DECISIONS[kind]],
                                                             "error_type": "warning"})
         counts[name] = len(rows)
-    about = wb.add_worksheet(ABOUT)
+    about = wb.add_worksheet(tab_name(ABOUT, language))
     about.set_column(0, 0, 100)
-    for i, line in enumerate(t["sheet_about"].format(case_id=case_id, seizure_id=seizure_id,
-                                                     pairs="、".join(labels[c] for c in DECISIONS["pair"]),
-                                                     records="、".join(labels[c] for c in DECISIONS["record"])).splitlines()):
+    for i, line in enumerate(words("sheet_about", case_id=case_id, seizure_id=seizure_id,
+                                   pairs="、".join(labels[c] for c in DECISIONS["pair"]),
+                                   records="、".join(labels[c] for c in DECISIONS["record"])).splitlines()):
         about.write_string(i, 0, line)
     about.write_string(i + 2, 0, SETTINGS_KEY)
     about.write_string(i + 2, 1, json.dumps(_settings(queue), sort_keys=True))
@@ -212,9 +233,10 @@ def _check_settings(path: Path, queue: ReviewQueue) -> None:
 
     wb = load_workbook(path, read_only=True, data_only=False)
     try:
-        if ABOUT not in wb.sheetnames:
+        found = _find_tab(wb.sheetnames, ABOUT)
+        if found is None:
             return
-        cells = next((r for r in wb[ABOUT].iter_rows(max_col=2) if r[0].value == SETTINGS_KEY), None)
+        cells = next((r for r in wb[found[0]].iter_rows(max_col=2) if r[0].value == SETTINGS_KEY), None)
         if cells is None or len(cells) < 2 or not isinstance(cells[1].value, str):
             return
         try:
@@ -241,17 +263,37 @@ def _cell_text(cell) -> tuple[str, bool]:
     return str(v), False
 
 
-def _read_rows(path: Path, sheet: str):
-    """``(excel row number, {column key: cell})`` of the data rows of ``sheet``. The column keys are the
-    row (2 as written, hidden) that holds ``target``, ``content_sha256`` and ``decision``; found
-    wherever it is, so a sheet a reviewer sorted with it still reads."""
+def _sheet_language(path: Path) -> str:
+    """The language a review sheet was written in, told by its tab names.
+
+    Raises:
+        ConfigError: no links or records tab in either language (not a review sheet).
+    """
     from openpyxl import load_workbook
 
     wb = load_workbook(path, read_only=True, data_only=False)
     try:
-        if sheet not in wb.sheetnames:
-            raise ConfigError(f"{path}: no sheet {sheet!r} (not a review sheet written by casefile review export)")
-        rows = list(enumerate(wb[sheet].iter_rows(), start=1))
+        found = _find_tab(wb.sheetnames, PAIRS) or _find_tab(wb.sheetnames, RECORDS)
+    finally:
+        wb.close()
+    if found is None:
+        names = " / ".join(f"{tab_name(PAIRS, lang)!r}" for lang in LANGUAGES)
+        raise ConfigError(f"{path}: no sheet {names} (not a review sheet written by casefile review export)")
+    return found[1]
+
+
+def _read_rows(path: Path, sheet: str, language: str):
+    """``(excel row number, {column key: cell})`` of the data rows of the sheet ``sheet`` (a role) in
+    ``language``. The column keys are the row (2 as written, hidden) that holds ``target``,
+    ``content_sha256`` and ``decision``; found wherever it is, so a sheet a reviewer sorted with it still reads."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=False)
+    try:
+        tab = tab_name(sheet, language)
+        if tab not in wb.sheetnames:
+            raise ConfigError(f"{path}: no sheet {tab!r} (not a review sheet written by casefile review export)")
+        rows = list(enumerate(wb[tab].iter_rows(), start=1))
         key_row = next((n for n, cells in rows if {"target", "content_sha256", "decision"} <= {str(c.value or "") for c in cells}), None)
         if key_row is None:
             raise ConfigError(f"{path}: sheet {sheet!r} has no column key row (target … content_sha256 … decision)")
@@ -284,6 +326,8 @@ def import_sheet(path: Path, queue: ReviewQueue, log: DecisionLog, *, reviewer: 
     if not zipfile.is_zipfile(path):
         raise ConfigError(f"{path}: not an .xlsx file")
     _check_settings(path, queue)
+    language = _sheet_language(path)
+    words = Words(language)
     items = {("pair", p["target"]): p for p in queue.pairs} | {("record", r["target"]): r for r in queue.records}
     latest = latest_decisions(log.entries())
     problems: list[dict[str, Any]] = []
@@ -292,10 +336,10 @@ def import_sheet(path: Path, queue: ReviewQueue, log: DecisionLog, *, reviewer: 
     result = ImportResult()
 
     def refuse(sheet: str, row: int, code: str, message: str) -> None:
-        problems.append({"sheet": sheet, "row": row, "code": code, "message": message})
+        problems.append({"sheet": tab_name(sheet, language), "row": row, "code": code, "message": message})
 
     for sheet, kind, make in ((PAIRS, "pair", _pair_row), (RECORDS, "record", _record_row)):
-        for n, cells in _read_rows(path, sheet):
+        for n, cells in _read_rows(path, sheet, language):
             values = {k: _cell_text(c) for k, c in cells.items()}
             if not any(v for v, f in values.values()) and not any(f for _, f in values.values()):
                 continue  # an empty row at the end
@@ -311,7 +355,7 @@ def import_sheet(path: Path, queue: ReviewQueue, log: DecisionLog, *, reviewer: 
                 refuse(sheet, n, "unknown_item", f"{kind} {target[:80]!r} is not in the review queue")
                 continue
             item = items[key]
-            current = make(item)
+            current = make(item, words)
             changed = [k for k, v in current.items() if k in values and k not in ("content_sha256", "raw_line", "why")
                        and not isinstance(v, (int, float)) and restore(values[k][0]) != ("" if v is None else str(v))]
             if values.get("content_sha256", ("", False))[0] != item_digest(item) or changed:
@@ -333,7 +377,7 @@ def import_sheet(path: Path, queue: ReviewQueue, log: DecisionLog, *, reviewer: 
             if key in seen:
                 refuse(sheet, n, "duplicate_row", f"the same {kind} is decided in {seen[key][0]} row {seen[key][1]} too")
                 continue
-            seen[key] = (sheet, n)
+            seen[key] = (tab_name(sheet, language), n)
             reason = values.get("reason", ("", False))[0].strip()
             try:
                 check_decision(kind, target, code, who, reason)

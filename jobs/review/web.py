@@ -4,7 +4,9 @@ The server binds ``127.0.0.1`` (never another address: :data:`HOST`); every requ
 token (``?token=`` or the ``X-Review-Token`` header, compared in constant time), else 403, and a
 request from a non-loopback peer is refused too. The page loads nothing from the network (its
 script is inline). Every value is HTML-escaped (autoescape on) and shown through
-:func:`jobs.review.rawline.display_text` (control and bidi characters made visible). Decisions go to the :class:`jobs.review.decisions.DecisionLog`; the record values
+:func:`jobs.review.rawline.display_text` (control and bidi characters made visible). Field names,
+comparison levels and decisions are shown in the page's language (:class:`jobs.review.words.Words`:
+姓名, 完全一致, 同一人 in zh-CN). Decisions go to the :class:`jobs.review.decisions.DecisionLog`; the record values
 shown on the page are never logged.
 """
 
@@ -16,21 +18,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from jobs.common.errors import CasefileError
-from jobs.review.decisions import DecisionLog, latest_decisions
+from jobs.review.decisions import DECISIONS, DecisionLog, latest_decisions
 from jobs.review.queue import ReviewQueue
 from jobs.review.rawline import display_text
+from jobs.review.words import Words
 
 HOST = "127.0.0.1"
 _LOOPBACK = ("127.0.0.1", "::1")
-
-
-def catalog(language: str = "zh-CN") -> dict[str, str]:
-    """The page's words in ``language`` (``jobs/review/catalog.yaml``; zh-CN by default)."""
-    table = yaml.safe_load((Path(__file__).parent / "catalog.yaml").read_text(encoding="utf-8"))
-    return {k: v.get(language, v["zh-CN"]) for k, v in table.items()}
 
 
 def new_token() -> str:
@@ -53,7 +48,9 @@ def create_app(queue: ReviewQueue, log: DecisionLog, token: str, *, case_id: str
     # every template: a seized value such as <script> is shown as text, never run.
     app.jinja_env.autoescape = True
     app.jinja_env.filters["shown"] = display_text
-    t = catalog(language)
+    words = Words(language)
+    t = words.page()
+    decision_words = {code: words.decision(code) for codes in DECISIONS.values() for code in codes}
     targets = {("pair", p["target"]) for p in queue.pairs} | {("record", r["target"]) for r in queue.records}
 
     @app.before_request
@@ -70,7 +67,7 @@ def create_app(queue: ReviewQueue, log: DecisionLog, token: str, *, case_id: str
         latest = latest_decisions(log.entries())
         pairs = [dict(p, decision=getattr(latest.get(("pair", p["target"])), "decision", "")) for p in queue.pairs]
         records = [dict(r, decision=getattr(latest.get(("record", r["target"])), "decision", "")) for r in queue.records]
-        return render_template("review.html.j2", t=t, lang=language, token=token, case_id=case_id, seizure_id=seizure_id,
+        return render_template("review.html.j2", t=t, w=words, decision_words=decision_words, lang=language, token=token, case_id=case_id, seizure_id=seizure_id,
                                pairs=pairs, records=records, done=_done(), total=len(targets))
 
     @app.post("/decide")

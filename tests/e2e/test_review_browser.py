@@ -136,7 +136,7 @@ def test_review_in_the_browser(reference_run):
     where = ["--case", "E2E-2026-0001", "--seizure", "S01", "--seed", "7"]
     subprocess.run([*cli, "export", str(sheet), *where], env=env, check=True, capture_output=True, timeout=600)
     wb = openpyxl.load_workbook(sheet)
-    ws = wb["pairs"]
+    ws = wb["疑似重复关联"]  # the links tab of a zh-CN sheet (review.tab_pairs)
     cols = {c.value: i + 1 for i, c in enumerate(ws[2])}
     assert ws.max_row >= 3 and all(c.data_type != "f" for r in ws.iter_rows() for c in r)
     target = ws.cell(3, cols["target"]).value

@@ -101,3 +101,46 @@ def test_review_summary_counts_and_stale_decision_reported(tmp_path):
     assert (round(s["link_precision"]["wilson_low"], 4), round(s["link_precision"]["wilson_high"], 4)) == (0.5958, 0.9821)
     assert s["records"] == {"reviewed": 0, "genuine": 0, "untrue": 0}  # the stale decision is listed, not counted
     assert s["stale"][0]["entry"] == 11 and s["tier_depends_on_unreviewed_links"] is True
+
+
+@pytest.mark.parametrize("language, words", [
+    ("zh-CN", ["人工复核", "关联准确率", "记录真实率", "情节认定仍取决于未经复核确认的疑似重复关联", "1 条决定已失效", "记录已不存在"]),
+    ("en", ["Review", "link precision", "record authenticity", "The tier still depends on probable links", "1 decisions are stale",
+            "record not found"])])
+def test_summary_page_shows_the_review_section(language, words):
+    """summary.html's 人工复核 section from review_summary of a hand-made log: 81 of 263 sampled records genuine is
+    Newcombe's (1998) worked example (Statistics in Medicine 17: 857, Table II): Wilson 95 % 0.2553 to 0.3662."""
+    from jobs.export.i18n import Catalog
+    from jobs.export.pages import render_summary
+    from jobs.review.decisions import Decision
+    from tests.unit.test_export_workbook import SUMMARY
+
+    entries, seq = [], 0
+
+    def add(kind, target, decision, why):
+        nonlocal seq
+        seq += 1
+        entries.append(Decision(seq, "2026-12-04T08:00:00Z", "王", kind, target, decision, "", "", why))
+
+    for i in range(263):
+        add("record", f"r{i:03d}", "genuine" if i < 81 else "untrue", "sample")
+    add("pair", pair_target("a1", "b1"), "same", "band")  # not a random sample: counted, not in the estimate
+    add("pair", pair_target("a2", "b2"), "different", "tier,sample")
+    add("pair", pair_target("a3", "b3"), "unsure", "sample")
+    add("record", "gone", "untrue", "sample")
+    stale = [{"entry": seq, "kind": "record", "target": "gone", "decision": "untrue", "why": "record_not_found"}]
+    review = review_summary(entries, {"stale": stale}, unreviewed_gain=0.25, lower_weighted_total=0.9, tier_thresholds=(1.0, 10.0),
+                            head_sha256="e" * 64)
+    assert review["records"] == {"reviewed": 263, "genuine": 81, "untrue": 182}
+    assert review["pairs"] == {"reviewed": 3, "confirmed": 1, "rejected": 1, "unsure": 1}
+    page = render_summary({**SUMMARY, "review": review}, run_id="r", manifest_digest="d" * 64, catalog=Catalog(language))
+    section = page[page.index('<h2 id=review>'):]
+    for w in words:
+        assert w in section, w
+    # 81/263 = 0.307985 (hand division); Newcombe's interval to 4 decimals, as percentages.
+    assert "30.80 %" in section and "25.53 % – 36.62 %" in section
+    # Links: one sampled link decided (different): 0 of 1, Wilson 95 % = (0, z²/(1+z²)) = (0, 0.7935) by hand.
+    assert "0.00 % – 79.35 %" in section
+    assert "<td class=n>263</td><td class=n>81</td><td class=n>182</td>" in section  # records reviewed / genuine / untrue
+    assert "e" * 64 in section and "<code>gone</code>" in section
+    assert "<h2 id=review>" not in render_summary(SUMMARY, run_id="r", manifest_digest="d" * 64)  # no decision: no section

@@ -66,5 +66,7 @@ def test_page_shows_level_and_weight_of_each_field(tmp_path):
     html = app.test_client().get("/?token=tok").get_data(as_text=True)
     # name exact log2(800) = +9.644; id_number else log2(0.05/0.9995) = -4.321; phone masked log2(0.1/0.001) = +6.644;
     # total -3.170 + 9.644 - 4.321 + 6.644 = 8.797
-    for shown in ("<td>exact</td>", "+9.644", "<td>else</td>", "-4.321", "<td>masked</td>", "+6.644", "-3.170", "+8.797", "比较级别"):
+    # Levels and fields in the page's words (zh-CN): exact 完全一致, else 不一致, masked 遮蔽后一致.
+    for shown in ("<td>完全一致</td>", "+9.644", "<td>不一致</td>", "-4.321", "<td>遮蔽后一致</td>", "+6.644", "-3.170", "+8.797", "比较级别",
+                  "<td>姓名</td>", "<td>身份证号</td>", "<td>手机号</td>"):
         assert shown in html

@@ -79,3 +79,22 @@ def test_display_text_cuts_long_lines():
     assert display_text("a\x00b\tc") == "a\\u{0000}b\tc"
     assert display_text("x" * 10, limit=4) == "xxxx … (+6)"
     assert display_text(None) == ""
+
+
+def test_with_locators_only_the_wanted_lines_are_hashed_and_the_id_still_decides(tmp_path):
+    """records.csv rows carry sheet and line_number: only rows on those lines are hashed (bench/bench_rawline.py),
+    but the record id must still match, so a wrong line number gives no raw line rather than another row's."""
+    src = tmp_path / "src"
+    src.mkdir()
+    data = ("\r\n".join(LINES) + "\r\n").encode("utf-8")
+    (src / "users.csv").write_bytes(data)
+    storage = LocalStorage(tmp_path / "home")
+    register_evidence(storage, "C1", "S1", str(src))
+    sha = hashlib.sha256(data).hexdigest()
+    right = {"record_id": _record_id(sha, "", 4), "item_sha256": sha, "item_path": "users.csv", "sheet": "", "line_number": "4"}
+    wrong = {"record_id": _record_id(sha, "", 2), "item_sha256": sha, "item_path": "users.csv", "sheet": "", "line_number": "3"}
+    got = raw_lines(storage, "C1", "S1", [right, wrong], load_config().synonyms)
+    assert got == {right["record_id"]: LINES[3], wrong["record_id"]: None}
+    # Without a line number for one record, every row of the item is hashed again: both found by id alone.
+    got = raw_lines(storage, "C1", "S1", [right, {**wrong, "line_number": ""}], load_config().synonyms)
+    assert got == {right["record_id"]: LINES[3], wrong["record_id"]: LINES[1]}

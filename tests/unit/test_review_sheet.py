@@ -17,6 +17,8 @@ from jobs.review.web import create_app
 
 ID = "110101199003071234"  # 18 digits: Excel would show 1.10101E+17 if it were a number
 HOSTILE = '=HYPERLINK("http://evil.example/x","点我")'
+#: The tabs of a zh-CN sheet (the default language), by role.
+TAB = {"pairs": "疑似重复关联", "records": "抽样记录", "about": "说明"}
 
 
 def _queue() -> ReviewQueue:
@@ -43,7 +45,7 @@ def _fill(path, rows: dict[tuple[str, int], dict[str, str]]):
     """Decide in the sheet as a reviewer would: type into the decision/reviewer/reason cells, save."""
     wb = openpyxl.load_workbook(path)
     for (sheet, row), values in rows.items():
-        ws = wb[sheet]
+        ws = wb[TAB[sheet]]
         for key, value in values.items():
             ws.cell(row=row, column=_cols(ws)[key], value=value)
     wb.save(path)
@@ -63,14 +65,14 @@ def test_export_keeps_identifiers_as_text_and_runs_nothing(tmp_path):
         xml = b"".join(z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/"))
     assert b"<f>" not in xml and b"<f " not in xml  # no formula element anywhere
     wb = openpyxl.load_workbook(a)
-    ws = wb["pairs"]
+    ws = wb[TAB["pairs"]]
     col = _cols(ws)
     assert ws.cell(3, col["id_number:left"]).value == ID and ws.cell(3, col["id_number:left"]).data_type == "s"
     assert ws.cell(4, col["name:left"]).value == "'" + HOSTILE  # OWASP: one apostrophe, shown as text
     assert ws.cell(4, col["name:right"]).value == "''quoted"  # reversible: an apostrophe gets one more
     assert ws.cell(3, col["match_weight"]).value == 19.6
     assert all(c.data_type != "f" for r in ws.iter_rows() for c in r)
-    rec = wb["records"]
+    rec = wb[TAB["records"]]
     assert rec.cell(3, _cols(rec)["raw_line"]).value == "'" + HOSTILE + ",110101199003071234"
     assert rec.cell(3, _cols(rec)["line_number"]).value == 12
     assert ws.cell(1, col["decision"]).value == "判定"  # Chinese headers by default
@@ -136,8 +138,8 @@ def test_each_refusal_names_the_row_and_appends_nothing(tmp_path, case, code, ro
     log = _log(tmp_path)
     with pytest.raises(SheetImportError) as refused:
         import_sheet(sheet, now, log)
-    assert [(p["sheet"], p["row"], p["code"]) for p in refused.value.problems] == [(*row, code)]
-    assert f"{row[0]} row {row[1]}: {code}" in str(refused.value)
+    assert [(p["sheet"], p["row"], p["code"]) for p in refused.value.problems] == [(TAB[row[0]], row[1], code)]
+    assert f"{TAB[row[0]]} row {row[1]}: {code}" in str(refused.value)
     assert log.entries() == []  # all or nothing
 
 
@@ -156,7 +158,7 @@ def test_a_sorted_sheet_still_reads(tmp_path):
     sheet = tmp_path / "q.xlsx"
     export_sheet(q, sheet, case_id="C1", seizure_id="S1")
     wb = openpyxl.load_workbook(sheet)
-    ws = wb["pairs"]
+    ws = wb[TAB["pairs"]]
     rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2, max_row=5)]  # key row + 3 data rows
     cols = {k: i for i, k in enumerate(rows[0])}
     rows[3][cols["decision"]], rows[3][cols["reviewer"]] = "不同人", "王"

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from jobs.common.linkage import Comparison, LinkageSettings
+from jobs.common.linkage import LEVEL_KINDS, Comparison, LinkageSettings, level_kind
 from jobs.deduplicate.linkage.settings import NULL_LEVEL
 
 
@@ -32,6 +32,8 @@ def _rlike(value: Column, pattern: Column) -> Column:
 
 
 def _level_condition(kind: str, a: Column, b: Column) -> Column:
+    if level_kind(kind)[0] not in LEVEL_KINDS:  # the registry the review's words are checked against
+        raise ValueError(f"unknown comparison level {kind!r}")
     if kind == "exact":
         return a == b
     if kind == "masked":
