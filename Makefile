@@ -71,7 +71,7 @@ test: lint airflow-init system-deps
 
 # The unit tier alone (tiny in-line DataFrames, generated files; a few minutes), after lint.
 test-fast: lint
-	$(PY) -m pytest -q tests/unit
+	$(PY) -m pytest -q -n 2 --dist loadgroup tests/unit
 
 # Layer contracts (pyproject.toml [tool.importlinter]) and ruff; a forbidden import fails here.
 lint: $(STAMP)
