@@ -8,7 +8,7 @@ The timed part is what the deduplicate stage computes before it publishes: ``ded
 records, the two datasets it publishes (``unique_records``, ``duplicate_links``) written as
 Parquet, and the probable model's statistics. The result holds wall seconds, CPU seconds (this
 Python driver plus the Spark JVM and its Python workers: the machine is shared, CPU time moves
-less with other people's load than wall time) and an order-free digest of each output (SHA-256
+less with other people's load than wall time), the Spark jobs of the timed part and an order-free digest of each output (SHA-256
 over the sorted SHA-256 of each row's JSON), so two variants can be checked for identical output
 without printing a value. Only counts and digests are printed, never a record value.
 """
@@ -57,6 +57,8 @@ def main() -> None:
     records = spark.read.parquet(args.records)
     n_in = records.count()
     work = Path(tempfile.mkdtemp(prefix="bench-dedup-"))
+    # The timed part's Spark jobs are counted through a job group (the status tracker works with the UI off).
+    spark.sparkContext.setJobGroup("bench-dedup-stage", "timed part")
     load0, cpu0, self0, t0 = os.getloadavg(), _cpu_seconds(jvm_pid), _self_cpu(), time.monotonic()
     settings = config.linkage
     unique, links, result = deduplicate(records, config.legal.categories, settings, config.counting.to_dict(),
@@ -67,10 +69,12 @@ def main() -> None:
     wall = time.monotonic() - t0
     cpu = _cpu_seconds(jvm_pid) - cpu0 + _self_cpu() - self0
     load1 = os.getloadavg()
+    spark_jobs = len(spark.sparkContext.statusTracker().getJobIdsForGroup("bench-dedup-stage"))
+    spark.sparkContext.setJobGroup("bench-dedup-digests", "not timed")
     digests = {name: _digest(spark.read.parquet(str(work / name))) for name in ("unique_records", "duplicate_links")}
     stats_sha = hashlib.sha256(json.dumps({"stats": stats, "model": result.model.to_dict()}, sort_keys=True, default=str).encode()).hexdigest()
     shutil.rmtree(work, ignore_errors=True)
-    out = {"label": args.label, "records": n_in, "wall_seconds": round(wall, 2), "cpu_seconds": round(cpu, 2),
+    out = {"label": args.label, "records": n_in, "wall_seconds": round(wall, 2), "cpu_seconds": round(cpu, 2), "spark_jobs": spark_jobs,
            "load_before": [round(x, 2) for x in load0], "load_after": [round(x, 2) for x in load1],
            "outputs": {k: {"rows": v[0], "sha256": v[1]} for k, v in digests.items()}, "stats_model_sha256": stats_sha,
            "candidate_pairs": stats["candidate_pairs"], "probable_duplicates": stats["probable_duplicates"],

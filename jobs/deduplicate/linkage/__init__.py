@@ -50,7 +50,7 @@ Modules (this package's surface is :func:`probable_duplicates` and :class:`Proba
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from pyspark.sql import DataFrame
@@ -109,8 +109,8 @@ def probable_duplicates(df: DataFrame, settings: LinkageSettings) -> ProbableRes
     side = sorted({*side_columns(settings), *order_cols, *blocking_columns(df, settings)} - {rid})
     base = df.select(F.col(rid), *[F.col(c) for c in side], *ident_exprs).cache()
     n = base.count()
-    pairs, blocks = candidate_pairs(base, settings)
-    compared = compare_pairs(pairs, base, settings).cache()
+    blocking = candidate_pairs(base, settings)
+    compared = compare_pairs(blocking.pairs, base, settings).cache()
     patterns = comparison_patterns(compared, settings)
     if n >= 2 and sum(c for _, c in patterns) >= settings.em_min_pairs:
         u, u_pairs = estimate_u(compare_pairs(sample_pairs(base, settings, n), base, settings), settings)
@@ -150,7 +150,6 @@ def probable_duplicates(df: DataFrame, settings: LinkageSettings) -> ProbableRes
         F.sum(near.cast("int")).alias("near_threshold_pairs"),
         F.sum((near & F.col("linked")).cast("int")).alias("near_threshold_linked"),
     ).collect()[0]
-    block_rows = sorted((r.asDict() for r in blocks.collect()), key=lambda r: r["blocking_rule"])
     stats = {
         "records": n,
         "candidate_pairs": int(agg["candidate_pairs"] or 0),
@@ -162,7 +161,7 @@ def probable_duplicates(df: DataFrame, settings: LinkageSettings) -> ProbableRes
         "links_refused_in_clustering": refused,
         "probable_clusters": len({row[1] for row in cluster_rows}),
         "probable_duplicates": len(link_rows),
-        "blocking": [{**{k: int(v or 0) for k, v in r.items()}, "rule": list(settings.blocking_rules[r["blocking_rule"]])} for r in block_rows],
+        "blocking": [{**asdict(r), "rule": list(settings.blocking_rules[r.blocking_rule])} for r in blocking.rules],
         "threshold_match_probability": settings.threshold_match_probability,
         "threshold_match_weight": threshold_w,
         "near_threshold_band_weight": settings.near_threshold_weight,
