@@ -67,11 +67,11 @@ run: airflow-init container-deps
 
 # Everything CI runs: the boundaries and lint, then every test tier (unit, integration, e2e, deployment).
 test: lint airflow-init system-deps
-	$(PY) -m pytest -q -n 2 --dist loadgroup
+	$(PY) -m pytest -q -n 2 --no-loadscope-reorder
 
 # The unit tier alone (tiny in-line DataFrames, generated files; a few minutes), after lint.
 test-fast: lint
-	$(PY) -m pytest -q -n 2 --dist loadgroup tests/unit
+	$(PY) -m pytest -q -n 2 --no-loadscope-reorder tests/unit
 
 # Layer contracts (pyproject.toml [tool.importlinter]) and ruff; a forbidden import fails here.
 lint: $(STAMP)

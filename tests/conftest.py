@@ -67,20 +67,41 @@ def reference_run(tmp_path_factory):
             "bundle": home / "casefiles" / REFERENCE_CASE / REFERENCE_SEIZURE / run_key(f"manual__{REFERENCE_DATE}")}
 
 
-#: Session fixtures that start something expensive once (a DAG run, a server): every test that needs
-#: one of them runs on the same pytest-xdist worker, so each starts once per `make test`.
+#: Session fixtures that start something expensive once (a DAG run, a server), and the modules whose
+#: tests use them: under pytest-xdist (``make test``: ``-n 2``) those modules run on one worker, in
+#: collection order, so each fixture starts once per run and the reference run is mutated last.
 SHARED_ONCE = frozenset({"reference_run", "s3_server", "postgres_server"})
+SHARED_MODULES = frozenset({
+    "tests/e2e/test_export_people.py", "tests/e2e/test_pipeline_dag.py", "tests/e2e/test_report_browser.py",
+    "tests/e2e/test_review_browser.py", "tests/integration/test_deployment.py", "tests/integration/test_storage.py",
+    "tests/integration/test_watch.py",
+})
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook, which reads the groups off the items
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """pytest-xdist's load-by-scope scheduler with :data:`SHARED_MODULES` as one scope and every other
+    module its own (module fixtures made once). Not ``--dist loadgroup``: its groups ride on a
+    node-id suffix that pytest 9 no longer carries (measured: a module's tests ran on both workers)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedOnceScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return "shared" if module in SHARED_MODULES else module
+
+    return SharedOnceScheduling(config, log)
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests marked ``mutates_reference`` change the shared ``reference_run`` (review decisions applied
     and its bundle recomputed): run them after every test that compares against that bundle.
 
-    Under pytest-xdist (``make test``: ``-n 2 --dist loadgroup``) each test gets an ``xdist_group``:
-    ``shared`` for the tests that use a :data:`SHARED_ONCE` fixture (one worker, in this order, so the
-    reference run is made once and mutated last), else its module (its module fixtures made once)."""
+    Raises:
+        pytest.UsageError: a test uses a :data:`SHARED_ONCE` fixture outside :data:`SHARED_MODULES`
+            (it would start that fixture a second time on the other worker).
+    """
+    stray = sorted({item.nodeid.split("::", 1)[0] for item in items if SHARED_ONCE.intersection(item.fixturenames)} - SHARED_MODULES)
+    if stray:
+        raise pytest.UsageError(f"tests/conftest.py SHARED_MODULES must list {', '.join(stray)} (its tests use {', '.join(sorted(SHARED_ONCE))})")
     items.sort(key=lambda item: item.get_closest_marker("mutates_reference") is not None)
-    for item in items:
-        group = "shared" if SHARED_ONCE.intersection(item.fixturenames) else item.nodeid.split("::", 1)[0]
-        item.add_marker(pytest.mark.xdist_group(group))
