@@ -45,6 +45,18 @@ def _self_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
+
+def emit_result(out: dict, spark, path: str | None) -> None:
+    """Add the machine, core count and Spark master to one result, print it as one sorted JSON line,
+    append it to ``path`` when given, and stop ``spark``."""
+    out = {**out, "machine": platform.platform(), "cores": os.cpu_count(), "spark_master": spark.sparkContext.master}
+    line = json.dumps(out, sort_keys=True)
+    print(line)
+    if path:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(line + "\n")
+    spark.stop()
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--records", required=True, help="the records Parquet folder of a committed normalize stage")
@@ -77,14 +89,8 @@ def main() -> None:
     out = {"label": args.label, "records": n_in, "wall_seconds": round(wall, 2), "cpu_seconds": round(cpu, 2), "spark_jobs": spark_jobs,
            "load_before": [round(x, 2) for x in load0], "load_after": [round(x, 2) for x in load1],
            "outputs": {k: {"rows": v[0], "sha256": v[1]} for k, v in digests.items()}, "stats_model_sha256": stats_sha,
-           "candidate_pairs": stats["candidate_pairs"], "probable_duplicates": stats["probable_duplicates"],
-           "machine": platform.platform(), "cores": os.cpu_count(), "spark_master": spark.sparkContext.master}
-    line = json.dumps(out, sort_keys=True)
-    print(line)
-    if args.out:
-        with open(args.out, "a", encoding="utf-8") as f:
-            f.write(line + "\n")
-    spark.stop()
+           "candidate_pairs": stats["candidate_pairs"], "probable_duplicates": stats["probable_duplicates"]}
+    emit_result(out, spark, args.out)
 
 
 if __name__ == "__main__":

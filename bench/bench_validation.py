@@ -27,14 +27,12 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import os
-import platform
 import time
 from functools import reduce
 from pathlib import Path
 
-from bench.bench_dedup_stage import _self_cpu
+from bench.bench_dedup_stage import _self_cpu, emit_result
 from bench.bench_normalize import _cpu_seconds
 from jobs.common.config import load_config
 from jobs.engine.session import get_spark
@@ -113,14 +111,8 @@ def main() -> None:
            "evaluated": report.evaluated, "wall_seconds": round(wall, 2), "cpu_seconds": round(cpu, 2), "spark_jobs": jobs,
            "report_sha256": hashlib.sha256(body).hexdigest(),
            "equals_reference": (Path(args.reference).read_bytes() == body) if args.reference else None,
-           "load_before": [round(x, 2) for x in load0], "load_after": [round(x, 2) for x in load1],
-           "machine": platform.platform(), "cores": os.cpu_count(), "spark_master": spark.sparkContext.master}
-    line = json.dumps(out, sort_keys=True)
-    print(line)
-    if args.out:
-        with open(args.out, "a", encoding="utf-8") as f:
-            f.write(line + "\n")
-    spark.stop()
+           "load_before": [round(x, 2) for x in load0], "load_after": [round(x, 2) for x in load1]}
+    emit_result(out, spark, args.out)
 
 
 if __name__ == "__main__":

@@ -24,14 +24,19 @@ def _record_id(sha: str, sheet: str, line: int) -> str:
     return hashlib.sha256(f"{sha}\x1f{sheet}\x1f{line}".encode()).hexdigest()
 
 
-def test_raw_line_is_the_exact_original_row(tmp_path):
+def _registered_users_csv(tmp_path):
+    """``users.csv`` (LINES, CRLF) registered as the evidence of C1/S1: (source folder, bytes, storage, SHA-256)."""
     src = tmp_path / "src"
     src.mkdir()
     data = ("\r\n".join(LINES) + "\r\n").encode("utf-8")
     (src / "users.csv").write_bytes(data)
     storage = LocalStorage(tmp_path / "home")
     register_evidence(storage, "C1", "S1", str(src))
-    sha = hashlib.sha256(data).hexdigest()
+    return src, data, storage, hashlib.sha256(data).hexdigest()
+
+
+def test_raw_line_is_the_exact_original_row(tmp_path):
+    src, data, storage, sha = _registered_users_csv(tmp_path)
     wanted = [{"record_id": _record_id(sha, "", 3), "item_sha256": sha, "item_path": "users.csv"},
               {"record_id": _record_id(sha, "", 2), "item_sha256": sha, "item_path": "users.csv"},
               {"record_id": "f" * 64, "item_sha256": "e" * 64, "item_path": "archive.zip/inner.csv"}]  # not in the seizure
@@ -84,13 +89,7 @@ def test_display_text_cuts_long_lines():
 def test_with_locators_only_the_wanted_lines_are_hashed_and_the_id_still_decides(tmp_path):
     """records.csv rows carry sheet and line_number: only rows on those lines are hashed (bench/bench_rawline.py),
     but the record id must still match, so a wrong line number gives no raw line rather than another row's."""
-    src = tmp_path / "src"
-    src.mkdir()
-    data = ("\r\n".join(LINES) + "\r\n").encode("utf-8")
-    (src / "users.csv").write_bytes(data)
-    storage = LocalStorage(tmp_path / "home")
-    register_evidence(storage, "C1", "S1", str(src))
-    sha = hashlib.sha256(data).hexdigest()
+    src, data, storage, sha = _registered_users_csv(tmp_path)
     right = {"record_id": _record_id(sha, "", 4), "item_sha256": sha, "item_path": "users.csv", "sheet": "", "line_number": "4"}
     wrong = {"record_id": _record_id(sha, "", 2), "item_sha256": sha, "item_path": "users.csv", "sheet": "", "line_number": "3"}
     got = raw_lines(storage, "C1", "S1", [right, wrong], load_config().synonyms)
