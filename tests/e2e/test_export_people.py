@@ -38,6 +38,13 @@ def test_reference_bundle_workbook_pages_and_guide(reference_run):
     assert page.count("<svg") >= 2
     guide = (bundle / "说明.txt").read_bytes().decode("utf-8-sig")
     assert "sha256sum -c SHA256SUMS" in guide and "Get-FileHash" in guide and "certutil" in guide
+    # The guide names every file and folder of the bundle (a fresh-user run found the register and the folder
+    # refusals missing from it, 2026-12-04).
+    names = {p.name + ("/" if p.is_dir() else "") for p in bundle.iterdir()} - {"说明.txt"}
+    assert sorted(n for n in names if n not in guide) == []
+    # Every step of the zh-CN count statement is in Chinese: the step names of summary.json are the English keys.
+    for step in json.loads((bundle / "summary.json").read_text(encoding="utf-8"))["count_statement"]:
+        assert f"<td>{step['step']}</td>" not in page, step["step"]
 
 
 def test_reference_histogram_covers_every_candidate_pair(reference_run):

@@ -38,7 +38,7 @@ def test_case_page_in_each_language(lang):
     assert "<script" not in page and not re.search(r"\{[a-z_0-9]+\}", page)  # no placeholder left unfilled
     if lang == "zh-CN":
         for text in ("案件汇总报告", "情节特别严重", "情节严重", "未达“情节严重”", "不重复计算", "累计计算", "根据查获的数量直接认定",
-                     "内部人员减半", "A，出售给 B", "上限（仅去除完全重复）"):
+                     "内部人员减半", "A，出售给 B", "上限（仅去除完全相同的行）"):
             assert text in page, text
         assert "distinct records" not in page and "Per suspect" not in page
     else:

@@ -85,6 +85,23 @@ def test_count_statement_in_the_order_of_the_domain_rules_and_adds_up():
     assert st[8]["by_reason"] == {"bank_card:bad_length": 1, "bank_card:placeholder": 2}
 
 
+def test_every_count_statement_step_has_its_words_in_both_languages():
+    # A step without a catalog entry is shown in English with its English rule on a zh-CN page: three steps of
+    # the three duplicate levels were, found by a fresh-user run of `make run` (2026-12-04). The steps are
+    # those count_statement emits, plus the two it adds only for duplicate evidence items and review decisions.
+    from jobs.export.i18n import LANGUAGES, all_keys
+    from jobs.export.summary import DUPLICATE_ITEMS_STEP, count_statement
+
+    steps = [s["step"] for s in count_statement(1010, 10, 1000, _level_counts(), rules())]
+    steps += [DUPLICATE_ITEMS_STEP, "review decisions applied"]
+    keys = all_keys()
+    missing = [f"{kind}.{step}" for step in steps for kind in ("step", "rule")
+               if set(keys.get(f"{kind}.{step}", {})) != set(LANGUAGES)]
+    assert missing == []
+    # The catalog has no step the code no longer emits (a renamed step left its old words behind).
+    assert sorted(k for k in keys if k.startswith("step.") and k[len("step."):] not in steps) == []
+
+
 def test_duplicate_levels_of_a_bundle_written_before_the_levels():
     from jobs.export.summary import duplicate_levels
 
