@@ -72,8 +72,7 @@ class Words:
 
     def why(self, code: str) -> str:
         """The word of a reason an item is in the queue (:data:`jobs.review.queue.WHY`: ``sample`` → 随机抽样)."""
-        key = f"review.why_{code}"
-        return self._catalog(key) if self._catalog.has(key) else code
+        return self._catalog(f"review.why_{code}", default=code)
 
     def category(self, key: str) -> str:
         """The short name of a legal category (``category_short.tier_500`` → 五百条类)."""

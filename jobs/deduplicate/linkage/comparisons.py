@@ -32,7 +32,8 @@ def _rlike(value: Column, pattern: Column) -> Column:
 
 
 def _level_condition(kind: str, a: Column, b: Column) -> Column:
-    if level_kind(kind)[0] not in LEVEL_KINDS:  # the registry the review's words are checked against
+    name, arg = level_kind(kind)
+    if name not in LEVEL_KINDS:  # the registry the review's words are checked against
         raise ValueError(f"unknown comparison level {kind!r}")
     if kind == "exact":
         return a == b
@@ -40,7 +41,6 @@ def _level_condition(kind: str, a: Column, b: Column) -> Column:
         return _masked_compatible(a, b)
     if kind == "lower":
         return F.lower(a) == F.lower(b)
-    name, _, arg = kind.partition(":")
     if name == "levenshtein":
         k = int(arg)
         d = F.levenshtein(a, b, k)
